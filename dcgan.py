@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Headless front door: train a DCGAN, generate from one, benchmark the trainer.
+
+    python dcgan.py train --dataset fashion_mnist --epochs 5 --out runs/fashion_mnist
+    python dcgan.py generate --model runs/fashion_mnist --n 64 --out samples.png
+    python dcgan.py bench --image-size 32
+
+Mistakes a user can make (unknown dataset, missing or corrupt files, bad flags, an unwritable
+folder) print one line naming the fix and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+# Before TensorFlow is imported: oneDNN kernels are off by default on some CPUs and much faster on
+# this workload; the user's own setting wins. Silence TensorFlow's C++ start-up chatter.
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+EXIT_USAGE = 2
+
+
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def class_list(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated labels such as 0,3,7, got {text!r}") from None
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake prints one line (and where to get help), not the whole usage block."""
+
+    def error(self, message):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from utils.data import dataset_names
+
+    parser = OneLineParser(prog="dcgan.py", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+
+    train = commands.add_parser("train", help="train (or resume) a DCGAN; writes a run directory",
+                                description="Train a DCGAN with the paper's hyper-parameters (Adam 2e-4, beta_1 0.5, "
+                                            "batch 128, N(0, 0.02) weights).")
+    train.add_argument("--dataset", default="fashion_mnist", choices=dataset_names(), help="default: fashion_mnist")
+    train.add_argument("--data-dir", help="folder holding the dataset's files (default: datasets/<name>/, then "
+                                          "system copies such as Debian's dataset-fashion-mnist)")
+    train.add_argument("--split", default="train", help="dataset split to train on (default: train)")
+    train.add_argument("--epochs", type=positive_int, help="epochs in total (default 5; with --resume: the run's)")
+    train.add_argument("--image-size", type=int, default=32, choices=(32, 64, 128), help="default 32")
+    train.add_argument("--channels", type=int, choices=(1, 3), help="default: the dataset's own")
+    train.add_argument("--batch-size", type=positive_int, default=128, help="default 128 (paper Sec. 4)")
+    train.add_argument("--no-batch-norm", action="store_true", help="the 2021 E4040 report's NOBN variant")
+    train.add_argument("--width", type=positive_int, help="feature maps of D's first layer, doubling per layer "
+                                                          "(default: 64 at 32 px, 128 at 64 px as in the paper)")
+    train.add_argument("--limit", type=non_negative_int, default=0, help="train on the first N images only")
+    train.add_argument("--classes", type=class_list, default=(), help="train on these labels only, e.g. 0,7")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", help="run directory (default: runs/<dataset>)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    train.add_argument("--checkpoint-every", type=positive_int, default=100, help="steps between checkpoints "
+                                                                                  "(default 100; also every epoch)")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar (one line per epoch remains)")
+
+    generate = commands.add_parser("generate", help="draw samples from a trained generator",
+                                   description="FILE.png writes a grid; FILE.npy writes uint8 images (N, H, W, C).")
+    generate.add_argument("--model", required=True, help="a run directory or a generator .keras file")
+    generate.add_argument("--n", type=positive_int, default=64, help="number of samples (default 64)")
+    generate.add_argument("--out", required=True, help="output FILE.png (grid) or FILE.npy (uint8 array)")
+    generate.add_argument("--seed", type=int, default=0)
+
+    bench = commands.add_parser("bench", help="images/s of the train step (and of a dataset's input pipeline)")
+    bench.add_argument("--image-size", type=int, default=32, choices=(32, 64, 128))
+    bench.add_argument("--batch-size", type=positive_int, default=128)
+    bench.add_argument("--width", type=positive_int)
+    bench.add_argument("--channels", type=int, choices=(1, 3), default=1)
+    bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
+    bench.add_argument("--data", choices=dataset_names(), help="also time this dataset's input pipeline")
+    bench.add_argument("--data-dir")
+    return parser
+
+
+def command_train(args) -> int:
+    from model.config import DCGANConfig
+    from utils.data import load_raw
+    from utils.data.pipeline import TrainingData
+    from utils.trainer import TrainingStopped, prepare_run_dir, train
+
+    out_dir = Path(args.out or Path("runs") / args.dataset)
+    prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
+    if args.resume:
+        config_path = out_dir / "config.json"
+        if not config_path.is_file():
+            raise FileNotFoundError(f"{out_dir} holds no run (no config.json); start it without --resume")
+        config = DCGANConfig.from_json(config_path)
+        if args.epochs:
+            config = DCGANConfig(**{**config.__dict__, "epochs": args.epochs})
+    raw = load_raw(args.dataset if not args.resume else config.dataset, data_dir=args.data_dir, split=args.split,
+                   image_size=args.image_size if not args.resume else config.image_size,
+                   channels=args.channels if not args.resume else config.channels)
+    native_channels = raw.images.shape[-1] if raw.images is not None else raw.stream.element_spec.shape[-1]
+    if not args.resume:
+        config = DCGANConfig(dataset=args.dataset, image_size=args.image_size,
+                             channels=args.channels or int(native_channels), width=args.width or 0,
+                             batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
+                             seed=args.seed, limit=args.limit, classes=args.classes)
+    data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
+                        limit=config.limit, classes=config.classes)
+    print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
+          f"run directory {out_dir}", flush=True)
+    try:
+        train(config, data, out_dir, resume=args.resume, checkpoint_every=args.checkpoint_every,
+              progress=not args.no_progress, log=lambda line: print(line, flush=True))
+    except TrainingStopped as stopped:
+        print(f"dcgan.py: {stopped}", file=sys.stderr)
+        return stopped.exit_code
+    print(f"done: samples in {out_dir / 'samples'}, {out_dir / 'progress.gif'}, {out_dir / 'losses.png'}, "
+          f"models {out_dir / 'generator.keras'} and {out_dir / 'discriminator.keras'}")
+    return 0
+
+
+def command_generate(args) -> int:
+    import numpy as np
+
+    from utils.checkpoints import load_generator
+    from utils.data.pipeline import unscale_images
+    from utils.images import save_grid
+    from utils.samples import generate_fake_samples
+
+    out = Path(args.out)
+    if out.suffix not in (".png", ".npy"):
+        raise ValueError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
+    generator = load_generator(args.model)
+    images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
+    from utils.trainer import check_writable
+
+    check_writable(out.parent if str(out.parent) else Path("."))
+    if out.suffix == ".png":
+        save_grid(images, out)
+    else:
+        temporary = out.with_name(out.stem + ".tmp.npy")
+        np.save(temporary, unscale_images(images))
+        os.replace(temporary, out)
+    print(f"wrote {args.n} samples to {out}")
+    return 0
+
+
+def command_bench(args) -> int:
+    from utils.bench import run_bench
+
+    run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
+              channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir)
+    return 0
+
+
+def main(argv=None) -> int:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    args = build_parser().parse_args(argv)
+    handlers = {"train": command_train, "generate": command_generate, "bench": command_bench}
+    try:
+        return handlers[args.command](args)
+    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as error:
+        print(f"dcgan.py {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"dcgan.py {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

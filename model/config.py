@@ -1,0 +1,60 @@
+"""Hyper-parameters of a DCGAN run; the defaults are the paper's (Radford et al. 2015, Sec. 4)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+IMAGE_SIZES = (32, 64, 128)
+
+
+@dataclasses.dataclass(frozen=True)
+class DCGANConfig:
+    dataset: str = "fashion_mnist"
+    image_size: int = 32            # 32 for CIFAR-10, SVHN and the MNIST family; the paper's LSUN/faces model is 64
+    channels: int = 1
+    latent_dim: int = 100           # Sec. 4: "a 100 dimensional uniform distribution Z" (we sample N(0, 1), as most reproductions do)
+    width: int = 0                  # feature maps of D's first layer, doubling per layer; 0 = the paper's for this size
+    batch_norm: bool = True         # Sec. 3: BatchNorm in both networks; False = the 2021 E4040 report's "NOBN" variant
+    batch_size: int = 128           # Sec. 4: mini-batch SGD with a mini-batch size of 128
+    learning_rate: float = 2e-4     # Sec. 4: Adam, learning rate 0.0002 (0.001 was too high)
+    beta_1: float = 0.5             # Sec. 4: momentum beta_1 0.5 (0.9 gave oscillation and instability)
+    leaky_slope: float = 0.2        # Sec. 4: "the slope of the leak was set to 0.2"
+    init_stddev: float = 0.02       # Sec. 4: weights from a zero-centred normal with standard deviation 0.02
+    epochs: int = 5
+    seed: int = 0
+    limit: int = 0                  # train on the first N images only (0 = all)
+    classes: tuple[int, ...] = ()   # train on these labels only (empty = all)
+
+    def __post_init__(self):
+        if self.image_size not in IMAGE_SIZES:
+            raise ValueError(f"--image-size must be one of {', '.join(map(str, IMAGE_SIZES))}, got {self.image_size}")
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, got {self.channels}")
+        if self.width < 0:
+            raise ValueError(f"--width must be positive, got {self.width}")
+        for name in ("epochs", "batch_size", "latent_dim"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.limit < 0:
+            raise ValueError(f"--limit must be 0 (all) or positive, got {self.limit}")
+
+    @property
+    def d_width(self) -> int:
+        """D's first-layer feature maps: the paper's 64-px model has 128 (1024 maps at 4x4, Fig. 1)."""
+        if self.width:
+            return self.width
+        return {32: 64, 64: 128, 128: 64}[self.image_size]
+
+    def to_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> "DCGANConfig":
+        values = json.loads(Path(path).read_text())
+        known = {field.name for field in dataclasses.fields(cls)}
+        values = {key: value for key, value in values.items() if key in known}
+        if "classes" in values:
+            values["classes"] = tuple(values["classes"])
+        return cls(**values)

@@ -1,0 +1,125 @@
+"""The headless CLI as a user runs it: real subprocesses, real exit codes, real files."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO
+
+TINY = ["--width", "8", "--batch-size", "16", "--no-progress"]
+
+
+def run(*args, timeout=300):
+    return subprocess.run([sys.executable, str(REPO / "dcgan.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def last_line(result):
+    return result.stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory, mnist_dir):
+    out = tmp_path_factory.mktemp("cli") / "run"
+    result = run("train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_train_writes_a_complete_run(trained_run):
+    for name in ("samples/epoch_001.png", "losses.png", "progress.gif", "generator.keras", "discriminator.keras"):
+        assert (trained_run / name).is_file()
+
+
+def test_generate_png_and_npy(trained_run, tmp_path):
+    result = run("generate", "--model", str(trained_run), "--n", "10", "--out", str(tmp_path / "grid.png"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "grid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    result = run("generate", "--model", str(trained_run / "generator.keras"), "--n", "7", "--seed", "3",
+                 "--out", str(tmp_path / "samples.npy"))
+    assert result.returncode == 0, result.stderr
+    images = np.load(tmp_path / "samples.npy")
+    assert images.shape == (7, 32, 32, 1) and images.dtype == np.uint8 and images.max() > images.min()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["train", "--dataset", "imagenet"], "invalid choice: 'imagenet'"),
+    (["train", "--epochs", "0"], "--epochs: must be at least 1"),
+    (["train", "--dataset", "mnist", "--data-dir", "/nonexistent-folder", "--out", "{tmp}/r"],
+     "bash datasets/download_mnist.sh"),
+    (["train", "--out", "/proc/dcgan-cannot-write-here"], "cannot write to /proc/dcgan-cannot-write-here"),
+    (["train", "--resume", "--out", "{tmp}/never-ran"], "holds no run"),
+    (["generate", "--model", "{tmp}/missing", "--out", "{tmp}/x.png"], "no such run directory"),
+    (["generate", "--model", "{tmp}", "--out", "{tmp}/x.jpg"], "must end in .png"),
+])
+def test_user_mistakes_get_one_line_and_exit_2(args, message, tmp_path):
+    result = run(*[arg.replace("{tmp}", str(tmp_path)) for arg in args])
+    assert result.returncode == 2
+    assert message in last_line(result)
+    assert "Traceback" not in result.stderr
+
+
+def test_corrupt_file_is_named(tmp_path, mnist_dir):
+    data = tmp_path / "data"
+    data.mkdir()
+    for path in mnist_dir.iterdir():
+        (data / path.name).write_bytes(path.read_bytes())
+    (data / "train-labels-idx1-ubyte.gz").write_bytes(b"not gzip at all")
+    result = run("train", "--dataset", "mnist", "--data-dir", str(data), "--out", str(tmp_path / "r"), *TINY)
+    assert result.returncode == 2 and "train-labels-idx1-ubyte.gz: cannot read" in last_line(result)
+
+
+def test_existing_run_is_refused_and_kept(trained_run):
+    before = sorted(path.name for path in trained_run.rglob("*"))
+    result = run("train", "--dataset", "mnist", "--out", str(trained_run), *TINY)
+    assert result.returncode == 2 and "pass --resume" in last_line(result)
+    assert sorted(path.name for path in trained_run.rglob("*")) == before
+
+
+def _history_steps(out):
+    lines = (out / "history.csv").read_text().splitlines()[1:]
+    return [int(line.split(",")[0]) for line in lines]
+
+
+def test_sigkill_mid_epoch_then_resume_continues_from_the_checkpoint(mnist_dir, tmp_path):
+    """The issue's acceptance check: kill -9 in the middle of an epoch, --resume, same counters."""
+    out = tmp_path / "run"
+    args = [sys.executable, str(REPO / "dcgan.py"), "train", "--dataset", "mnist", "--data-dir", str(mnist_dir),
+            "--epochs", "3", "--out", str(out), "--checkpoint-every", "1", *TINY]
+    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    # 4 steps per epoch: wait until a checkpoint inside epoch 2 exists, then kill without warning.
+    while time.time() < deadline and not (out / "checkpoints" / "ckpt-6.index").exists():
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert (out / "checkpoints" / "ckpt-6.index").exists(), "the run never reached step 6"
+    assert not (out / "generator.keras").exists()
+    killed_at = max(int(path.stem.split("-")[1]) for path in (out / "checkpoints").glob("ckpt-*.index"))
+    assert 6 <= killed_at < 12
+    result = run("train", "--resume", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--out", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    assert f"step {killed_at}" in result.stdout   # "resumed from ...: epoch E, step S"
+    assert _history_steps(out) == list(range(1, 13))
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [f"epoch_00{i}.png" for i in (1, 2, 3)]
+
+
+def test_sigterm_checkpoints_and_says_how_to_resume(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    args = [sys.executable, str(REPO / "dcgan.py"), "train", "--dataset", "mnist", "--data-dir", str(mnist_dir),
+            "--epochs", "50", "--out", str(out), "--checkpoint-every", "1000", *TINY]
+    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 240
+    while time.time() < deadline and not (out / "samples" / "epoch_001.png").exists():
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    assert "--resume" in stderr.strip().splitlines()[-1]
+    steps = _history_steps(out)
+    assert steps and steps == list(range(1, len(steps) + 1))

@@ -1,0 +1,67 @@
+"""From uint8 images to shuffled, batched float32 in [-1, 1], with a reproducible order per epoch."""
+
+import numpy as np
+import pytest
+
+from utils.data import load_raw
+from utils.data.base import RawData
+from utils.data.pipeline import TrainingData, fit_to_size, scale_images, unscale_images
+
+
+def test_scaling_round_trip_and_range():
+    values = np.arange(256, dtype=np.uint8).reshape(1, 16, 16, 1)
+    scaled = scale_images(values).numpy()
+    assert scaled.min() == -1.0 and scaled.max() == 1.0
+    np.testing.assert_array_equal(unscale_images(scaled), values)
+
+
+def test_mnist_is_padded_with_black_to_32():
+    images = np.full((2, 28, 28, 1), 200, np.uint8)
+    padded = fit_to_size(images, 32, 1)
+    assert padded.shape == (2, 32, 32, 1)
+    assert padded[:, :2].max() == 0 and padded[:, :, -2:].max() == 0 and padded[:, 2:30, 2:30].min() == 200
+
+
+def test_resize_and_channel_conversion():
+    images = np.random.default_rng(0).integers(0, 256, (3, 32, 32, 3), dtype=np.uint8)
+    assert fit_to_size(images, 64, 3).shape == (3, 64, 64, 3)
+    gray = fit_to_size(images, 32, 1)
+    assert gray.shape == (3, 32, 32, 1)
+    expected = np.rint(images @ np.array([0.2989, 0.587, 0.114]))
+    assert np.abs(gray[..., 0].astype(float) - expected).max() <= 1
+
+
+def test_batches_have_static_shape_and_drop_the_remainder(mnist_dir):
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, batch_size=20, seed=0)
+    batches = list(data.epoch_dataset(0))
+    assert data.steps_per_epoch == 3 and len(batches) == 3
+    assert all(batch.shape == (20, 32, 32, 1) and batch.dtype == "float32" for batch in batches)
+    assert min(float(batch.numpy().min()) for batch in batches) >= -1.0
+
+
+def test_order_is_reproducible_per_epoch_and_skip_resumes_it(mnist_dir):
+    raw = load_raw("mnist", data_dir=mnist_dir)
+    first = TrainingData(raw, 32, 1, batch_size=16, seed=3)
+    again = TrainingData(raw, 32, 1, batch_size=16, seed=3)
+    epoch0 = [batch.numpy() for batch in first.epoch_dataset(0)]
+    np.testing.assert_array_equal(np.concatenate(epoch0), np.concatenate(list(again.epoch_dataset(0))))
+    resumed = [batch.numpy() for batch in again.epoch_dataset(0, skip_batches=2)]
+    np.testing.assert_array_equal(np.concatenate(epoch0[2:]), np.concatenate(resumed))
+    epoch1 = np.concatenate(list(first.epoch_dataset(1)))
+    assert not np.array_equal(np.concatenate(epoch0), epoch1)   # a new shuffle each epoch
+
+
+def test_limit_and_classes(mnist_dir):
+    raw = load_raw("mnist", data_dir=mnist_dir)
+    assert TrainingData(raw, 32, 1, 8, 0, limit=24).num_examples == 24
+    keep = (int(raw.labels[0]), int(raw.labels[1]))
+    data = TrainingData(raw, 32, 1, 1, 0, classes=keep)
+    assert data.num_examples == int(np.isin(raw.labels, keep).sum())
+    with pytest.raises(ValueError, match="no image has these labels"):
+        TrainingData(raw, 32, 1, 1, 0, classes=(42,))
+
+
+def test_too_few_images_for_one_batch_is_a_clear_error():
+    raw = RawData(images=np.zeros((5, 32, 32, 3), np.uint8))
+    with pytest.raises(ValueError, match="5 images make no full batch of 128"):
+        TrainingData(raw, 32, 3, 128, 0)

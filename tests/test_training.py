@@ -1,0 +1,101 @@
+"""One real training step, the run directory, resuming, and a NaN that stops the run."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from model.gan import DCGAN
+from utils.checkpoints import load_networks
+from utils.data import load_raw
+from utils.data.pipeline import TrainingData
+from utils.trainer import TrainingStopped, train
+
+
+def test_one_step_gives_finite_losses_and_moves_both_networks(tiny_config):
+    gan = DCGAN(tiny_config)
+    batch = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    g_before = [weight.numpy().copy() for weight in gan.generator.trainable_weights]
+    d_before = [weight.numpy().copy() for weight in gan.discriminator.trainable_weights]
+    values = {key: float(value) for key, value in gan.train_step(batch).items()}
+    assert all(np.isfinite(list(values.values())))
+    # At initialisation D is near chance: BCE of two near-0.5 predictions is about 2 ln 2.
+    assert values["d_loss"] == pytest.approx(2 * np.log(2), abs=0.3)
+    assert 0 < values["d_real"] < 1 and 0 < values["d_fake"] < 1
+    assert int(gan.step) == 1
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(g_before, gan.generator.trainable_weights))
+    assert any(not np.allclose(a, b.numpy()) for a, b in zip(d_before, gan.discriminator.trainable_weights))
+    assert int(gan.g_optimizer.iterations) == 1 and int(gan.d_optimizer.iterations) == 1
+
+
+def test_d_learns_to_separate_real_from_fake(tiny_config):
+    """A few steps on a fixed batch: D's loss falls below its starting value."""
+    gan = DCGAN(tiny_config)
+    batch = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    first = float(gan.train_step(batch)["d_loss"])
+    for _ in range(15):
+        last = float(gan.train_step(batch)["d_loss"])
+    assert last < first
+
+
+def test_run_directory_and_resume(tiny_config, mnist_dir, tmp_path):
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    out = tmp_path / "run"
+    train(tiny_config, data, out, checkpoint_every=3, progress=False, log=lambda line: None)
+    for name in ("config.json", "data.json", "history.csv", "losses.png", "progress.gif", "fixed_latent.npy",
+                 "generator.keras", "discriminator.keras", "samples/epoch_001.png", "samples/epoch_002.png"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "config.json").read_text())["width"] == 8
+    # Resume with more epochs: counters continue, no step is logged twice.
+    longer = tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 3})
+    history = train(longer, data, out, resume=True, checkpoint_every=3, progress=False, log=lambda line: None)
+    assert history["step"] == list(range(1, 3 * data.steps_per_epoch + 1))
+    assert (out / "samples/epoch_003.png").is_file()
+    generator, discriminator, config = load_networks(out)
+    assert generator.output_shape == (None, 32, 32, 1) and config.epochs == 3
+    with open(out / "history.csv") as handle:
+        assert [int(row["step"]) for row in csv.DictReader(handle)] == history["step"]
+
+
+def test_resume_mid_epoch_matches_a_straight_run(tiny_config, mnist_dir, tmp_path):
+    """Stopping after a checkpoint mid-epoch and resuming gives the same weights as never stopping."""
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    straight = tmp_path / "straight"
+    train(tiny_config, data, straight, checkpoint_every=2, progress=False, log=lambda line: None)
+    interrupted = tmp_path / "interrupted"
+    one_epoch = tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 1})
+    train(one_epoch, data, interrupted, checkpoint_every=2, progress=False, log=lambda line: None)
+    train(tiny_config, data, interrupted, resume=True, checkpoint_every=2, progress=False, log=lambda line: None)
+    a, _, _ = load_networks(straight)
+    b, _, _ = load_networks(interrupted)
+    for weight_a, weight_b in zip(a.weights, b.weights):
+        np.testing.assert_allclose(weight_a.numpy(), weight_b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_nan_stops_the_run_and_keeps_the_last_checkpoint(tiny_config, mnist_dir, tmp_path):
+    raw = load_raw("mnist", data_dir=mnist_dir)
+    data = TrainingData(raw, 32, 1, 16, seed=1)
+    out = tmp_path / "run"
+    train(tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 1}), data, out, checkpoint_every=2,
+          progress=False, log=lambda line: None)
+    checkpoint_files = sorted(path.name for path in (out / "checkpoints").iterdir())
+    data.images[:] = 0
+    poisoned = data.images.astype(np.float32)
+    data._base = tf.data.Dataset.from_tensor_slices(np.full_like(poisoned, np.nan))
+    with pytest.raises(TrainingStopped, match="non-finite loss") as stopped:
+        train(tiny_config, data, out, resume=True, checkpoint_every=1, progress=False, log=lambda line: None)
+    assert stopped.value.exit_code != 0
+    assert sorted(path.name for path in (out / "checkpoints").iterdir()) == checkpoint_files
+    assert tf.train.latest_checkpoint(str(out / "checkpoints")).endswith(f"ckpt-{data.steps_per_epoch}")
+
+
+def test_existing_run_is_not_overwritten(tiny_config, mnist_dir, tmp_path):
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "config.json").write_text("{}")
+    with pytest.raises(ValueError, match="already holds a run"):
+        train(tiny_config, data, out, progress=False)
+    assert (out / "config.json").read_text() == "{}"

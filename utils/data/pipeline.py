@@ -1,0 +1,109 @@
+"""From `RawData` to `tf.data` batches of float32 images in [-1, 1] (the range of G's tanh, Sec. 4).
+
+Small datasets are brought to the training size once (MNIST family: padded from 28 to 32 with
+black, as the 2021 E4040 report and most 32-px DCGANs do; others resized) and cached in memory
+as uint8; large ones are streamed. Each epoch shuffles with a seed derived from (seed, epoch), so
+a resumed run sees the same data order as one that ran straight through.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from utils.data.base import RawData
+
+SHUFFLE_BUFFER = 10_000
+RESIZE_CHUNK = 4096
+
+
+def scale_images(images):
+    """uint8 [0, 255] -> float32 [-1, 1]."""
+    return tf.cast(images, tf.float32) / 127.5 - 1.0
+
+
+def unscale_images(images) -> np.ndarray:
+    """float [-1, 1] -> uint8 [0, 255] (rounded, clipped)."""
+    images = np.asarray(images, dtype=np.float32)
+    return np.clip(np.rint((images + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def convert_channels(images, channels: int):
+    """Grayscale <-> RGB for a batch (…, H, W, C) tensor or array."""
+    have = images.shape[-1]
+    if have == channels:
+        return images
+    if have == 1 and channels == 3:
+        return tf.image.grayscale_to_rgb(tf.convert_to_tensor(images))
+    if have == 3 and channels == 1:
+        return tf.cast(tf.round(tf.image.rgb_to_grayscale(tf.cast(images, tf.float32))), images.dtype)
+    raise ValueError(f"cannot convert {have}-channel images to {channels} channels")
+
+
+def fit_to_size(images: np.ndarray, image_size: int, channels: int) -> np.ndarray:
+    """uint8 (N, h, w, c) -> uint8 (N, image_size, image_size, channels).
+
+    28 -> 32 pads with black (2 pixels a side); other sizes resize with area averaging (downscale)
+    or bilinear (upscale). Done once, in chunks, so the cached copy is already the training size.
+    """
+    height, width = images.shape[1:3]
+    if height == width == 28 and image_size == 32:
+        images = np.pad(images, ((0, 0), (2, 2), (2, 2), (0, 0)))
+    elif (height, width) != (image_size, image_size):
+        method = "area" if image_size < height else "bilinear"
+        chunks = [tf.image.resize(images[start:start + RESIZE_CHUNK], (image_size, image_size), method=method)
+                  for start in range(0, len(images), RESIZE_CHUNK)]
+        images = np.clip(np.rint(np.concatenate([chunk.numpy() for chunk in chunks])), 0, 255).astype(np.uint8)
+    return np.asarray(convert_channels(images, channels))
+
+
+def select(raw: RawData, limit: int = 0, classes: tuple[int, ...] = ()) -> RawData:
+    """Keep the images of `classes` (if given), then the first `limit` (if given)."""
+    images, labels = raw.images, raw.labels
+    if classes:
+        if labels is None:
+            raise ValueError(f"--classes needs labelled data, and {raw.source} has no labels")
+        keep = np.isin(labels, np.asarray(classes))
+        if not keep.any():
+            raise ValueError(f"--classes {','.join(map(str, classes))}: no image has these labels "
+                             f"(labels present: {sorted(set(labels.tolist()))})")
+        images, labels = images[keep], labels[keep]
+    if limit:
+        images = images[:limit]
+        labels = None if labels is None else labels[:limit]
+    return RawData(images=images, labels=labels, attributes=raw.attributes, attribute_names=raw.attribute_names,
+                   source=raw.source)
+
+
+class TrainingData:
+    """Batches for training: `epoch_dataset(epoch, skip_batches)` yields (B, S, S, C) float32 in [-1, 1]."""
+
+    def __init__(self, raw: RawData, image_size: int, channels: int, batch_size: int, seed: int,
+                 limit: int = 0, classes: tuple[int, ...] = ()):
+        self.batch_size, self.seed = batch_size, seed
+        if raw.images is not None:
+            raw = select(raw, limit, classes)
+            self.images = fit_to_size(raw.images, image_size, channels)
+            self.num_examples = len(self.images)
+            self._base = tf.data.Dataset.from_tensor_slices(self.images)
+            self._shuffle_buffer = self.num_examples   # in memory: a full shuffle is cheap
+        else:
+            if classes:
+                raise ValueError("--classes needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
+            self.images = None
+            stream = raw.stream.take(limit) if limit else raw.stream
+            self.num_examples = min(limit, raw.num_examples) if limit else raw.num_examples
+            self._base = stream.map(lambda image: convert_channels(image, channels), num_parallel_calls=tf.data.AUTOTUNE)
+            self._shuffle_buffer = SHUFFLE_BUFFER
+        self.steps_per_epoch = self.num_examples // batch_size
+        if self.steps_per_epoch == 0:
+            raise ValueError(f"{self.num_examples} images make no full batch of {batch_size}; "
+                             "lower --batch-size or raise --limit")
+
+    def epoch_dataset(self, epoch: int, skip_batches: int = 0) -> tf.data.Dataset:
+        dataset = self._base.shuffle(self._shuffle_buffer, seed=self.seed * 100_003 + epoch,
+                                     reshuffle_each_iteration=False)
+        dataset = dataset.batch(self.batch_size, drop_remainder=True)   # static shapes for the compiled step
+        if skip_batches:
+            dataset = dataset.skip(skip_batches)
+        return dataset.map(scale_images, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

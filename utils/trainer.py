@@ -1,0 +1,200 @@
+"""The training run: epochs of compiled steps, and a run directory that holds everything about it.
+
+A run directory (see README, "Run directory"):
+    config.json        the DCGANConfig of the run
+    data.json          where the images came from, how many, steps per epoch
+    checkpoints/       tf.train.Checkpoint of G, D, both optimizers, step and epoch counters, latent RNG
+    history.csv        one row per step: step, epoch, d_loss, g_loss, d_real, d_fake
+    losses.png         the loss curves
+    fixed_latent.npy   the latent batch every sample grid is drawn from
+    samples/epoch_NNN.png, progress.gif, generator.keras, discriminator.keras
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+from model.config import DCGANConfig
+from model.gan import DCGAN
+from utils.data.pipeline import TrainingData
+from utils.images import progress_gif, save_grid
+from utils.plots import plot_losses
+from utils.samples import latent_samples
+
+COLUMNS = ("step", "epoch", "d_loss", "g_loss", "d_real", "d_fake")
+GRID_SAMPLES = 64
+
+
+class TrainingStopped(Exception):
+    """The run stopped on purpose (a signal, or a NaN loss); the message says how to go on."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def check_writable(folder: Path) -> None:
+    """Fail before training, not after an hour, if `folder` cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write_test"
+        probe.write_bytes(b"ok")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"cannot write to {folder} ({error.strerror}); choose another --out") from None
+
+
+def read_history(path: Path, up_to_step: int) -> dict[str, list]:
+    history = {column: [] for column in COLUMNS}
+    if path.is_file():
+        with open(path, newline="") as handle:
+            for row in csv.DictReader(handle):
+                if int(row["step"]) > up_to_step:
+                    break   # rows written after the checkpoint we resumed from
+                for column in COLUMNS:
+                    history[column].append(int(row[column]) if column in ("step", "epoch") else float(row[column]))
+    return history
+
+
+def write_history(history: dict[str, list], path: Path) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(zip(*(history[column] for column in COLUMNS)))
+    os.replace(temporary, path)
+
+
+def save_model(model: keras.Model, path: Path) -> None:
+    temporary = path.with_name(path.stem + ".tmp.keras")
+    model.save(temporary)
+    os.replace(temporary, path)
+
+
+class _StopRequest:
+    """SIGINT/SIGTERM set a flag; the loop finishes the current step, checkpoints and stops."""
+
+    def __init__(self):
+        self.signal_name = None
+        self._previous = {}
+
+    def __enter__(self):
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[signal_number] = signal.signal(signal_number, self._handle)
+            except ValueError:   # not the main thread (e.g. some notebook front ends): keep the defaults
+                pass
+        return self
+
+    def _handle(self, signal_number, frame):
+        self.signal_name = signal.Signals(signal_number).name
+
+    def __exit__(self, *exc):
+        for signal_number, handler in self._previous.items():
+            signal.signal(signal_number, handler)
+
+
+def prepare_run_dir(out_dir: Path, resume: bool) -> None:
+    if resume:
+        if not (out_dir / "config.json").is_file():
+            raise FileNotFoundError(f"{out_dir} holds no run (no config.json); start it without --resume")
+    elif (out_dir / "config.json").is_file():
+        raise ValueError(f"{out_dir} already holds a run; pass --resume to continue it, or choose another --out")
+    check_writable(out_dir)
+    (out_dir / "samples").mkdir(exist_ok=True)
+
+
+def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: bool = False,
+          checkpoint_every: int = 100, progress: bool = True, log=print) -> dict[str, list]:
+    """Train (or resume) a DCGAN into `out_dir`; returns the loss history.
+
+    Raises TrainingStopped on SIGINT/SIGTERM (after a checkpoint) or on a non-finite loss
+    (before any checkpoint of the bad state is written).
+    """
+    out_dir = Path(out_dir)
+    prepare_run_dir(out_dir, resume)
+    keras.utils.set_random_seed(config.seed)
+    gan = DCGAN(config)
+    manager = tf.train.CheckpointManager(gan.checkpoint(), out_dir / "checkpoints", max_to_keep=3)
+    history_path = out_dir / "history.csv"
+    if resume and manager.latest_checkpoint:
+        gan.checkpoint().restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        log(f"resumed from {manager.latest_checkpoint}: epoch {int(gan.epoch)}, step {int(gan.step)}")
+    elif resume:
+        log(f"{out_dir} has no checkpoint yet: starting from step 0")
+    history = read_history(history_path, int(gan.step)) if resume else {column: [] for column in COLUMNS}
+    config.to_json(out_dir / "config.json")
+    (out_dir / "data.json").write_text(json.dumps({
+        "num_examples": data.num_examples, "steps_per_epoch": data.steps_per_epoch,
+        "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
+    latent_path = out_dir / "fixed_latent.npy"
+    if not latent_path.is_file():
+        np.save(latent_path, latent_samples(GRID_SAMPLES, config.latent_dim, config.seed))
+    fixed_latent = np.load(latent_path)
+
+    def save_checkpoint():
+        write_history(history, history_path)
+        manager.save(checkpoint_number=int(gan.step))
+
+    steps_per_epoch = data.steps_per_epoch
+    with _StopRequest() as stop:
+        for epoch in range(int(gan.epoch), config.epochs):
+            done_in_epoch = int(gan.step) - epoch * steps_per_epoch
+            started, images_seen = time.perf_counter(), 0
+            bar = tqdm(total=steps_per_epoch, initial=done_in_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
+                       disable=not progress, file=sys.stderr, mininterval=1.0 if sys.stderr.isatty() else 30.0,
+                       dynamic_ncols=True)
+            for real_images in data.epoch_dataset(epoch, skip_batches=done_in_epoch):
+                values = {key: float(value) for key, value in gan.train_step(real_images).items()}
+                if not all(math.isfinite(value) for value in values.values()):
+                    bar.close()
+                    raise TrainingStopped(
+                        f"step {int(gan.step)}: non-finite loss ({values}); the run diverged. Nothing after step "
+                        f"{history['step'][-1] if history['step'] else 0} was checkpointed. Try a lower learning "
+                        "rate, or keep BatchNorm on", exit_code=3)
+                history["step"].append(int(gan.step))
+                history["epoch"].append(epoch + 1)
+                for key, value in values.items():
+                    history[key].append(value)
+                images_seen += real_images.shape[0]
+                bar.update(1)
+                bar.set_postfix(d_loss=f"{values['d_loss']:.3f}", g_loss=f"{values['g_loss']:.3f}",
+                                refresh=False)
+                if stop.signal_name:
+                    bar.close()
+                    save_checkpoint()
+                    raise TrainingStopped(f"{stop.signal_name}: stopped at step {int(gan.step)} with a checkpoint; "
+                                          f"continue with the same command plus --resume --out {out_dir}", exit_code=0)
+                if int(gan.step) % checkpoint_every == 0:
+                    save_checkpoint()
+            bar.close()
+            gan.epoch.assign(epoch + 1)
+            seconds = time.perf_counter() - started
+            save_grid(gan.generator(fixed_latent, training=False), out_dir / "samples" / f"epoch_{epoch + 1:03d}.png",
+                      columns=8)
+            plot_losses(history, out_dir / "losses.png", title=f"DCGAN on {config.dataset}",
+                        steps_per_epoch=steps_per_epoch)
+            save_checkpoint()
+            last = slice(-steps_per_epoch, None)
+            log(f"epoch {epoch + 1}/{config.epochs}: d_loss {np.mean(history['d_loss'][last]):.3f}, "
+                f"g_loss {np.mean(history['g_loss'][last]):.3f}, D(x) {np.mean(history['d_real'][last]):.2f}, "
+                f"D(G(z)) {np.mean(history['d_fake'][last]):.2f}; {seconds:.0f} s "
+                f"({images_seen / max(seconds, 1e-9):.0f} images/s)")
+    frames = sorted((out_dir / "samples").glob("epoch_*.png"))
+    if frames:
+        progress_gif(frames, out_dir / "progress.gif")
+    save_model(gan.generator, out_dir / "generator.keras")
+    save_model(gan.discriminator, out_dir / "discriminator.keras")
+    return history
