@@ -1,0 +1,125 @@
+"""The discriminator as a feature extractor (Radford et al. 2015, Sec. 5.1).
+
+Sec. 5.1, "Classifying CIFAR-10 using GANs as a feature extractor": "we use the discriminator's
+convolutional features from all layers, maxpooling each layers representation to produce a 4x4
+spatial grid. These features are then flattened and concatenated to form a 28672 dimensional vector
+and a regularized linear L2-SVM classifier is trained on top of them." The length is 16 times the
+total number of maps over the layers: 28,672 for the paper's ImageNet-1k D; for our 32-px D of width
+W it is 16 (W + 2W + 4W) = 112 W, at 64 px 16 (W + 2W + 4W + 8W) = 240 W.
+
+BatchNorm: the features are computed with `training=False`, so each BatchNorm layer normalises with
+its moving statistics. `set_batchnorm_statistics` first replaces those by the exact mean and variance
+over the training images, following the original code (Newmu/dcgan_code), which computes BatchNorm
+statistics over the training set for inference rather than per batch.
+
+Layers are found by name: `down{i}_act` (after each convolution `down{i}` and BatchNorm `down{i}_bn`).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+GRID_SIZE = 4   # Sec. 5.1: "maxpooling each layers representation to produce a 4x4 spatial grid"
+
+
+def feature_layer_names(discriminator: keras.Model) -> list[str]:
+    """Names of D's convolutional activations, input to output: ['down1_act', 'down2_act', ...]."""
+    names = [layer.name for layer in discriminator.layers
+             if layer.name.startswith("down") and layer.name.endswith("_act")]
+    if not names:
+        raise ValueError(f"{discriminator.name} has no down*_act layer; is it a DCGAN discriminator?")
+    return names
+
+
+def feature_dimension(discriminator: keras.Model) -> int:
+    """Length of the Sec. 5.1 feature vector: 4 * 4 * (sum of the maps of every down*_act layer)."""
+    return sum(GRID_SIZE * GRID_SIZE * discriminator.get_layer(name).output.shape[-1]
+               for name in feature_layer_names(discriminator))
+
+
+def _max_pool_to_grid(maps: tf.Tensor) -> tf.Tensor:
+    """(N, S, S, C) -> (N, 4 * 4 * C): max over each of the 4x4 equal cells (S a multiple of 4)."""
+    size, channels = maps.shape[1], maps.shape[-1]
+    if size % GRID_SIZE:
+        raise ValueError(f"feature maps of {size}x{size} cannot be pooled to a {GRID_SIZE}x{GRID_SIZE} grid")
+    cell = size // GRID_SIZE
+    pooled = tf.nn.max_pool2d(maps, ksize=cell, strides=cell, padding="VALID")   # (N, 4, 4, C)
+    return tf.reshape(pooled, [-1, GRID_SIZE * GRID_SIZE * channels])
+
+
+def feature_extractor(discriminator: keras.Model) -> keras.Model:
+    """A model sharing D's weights: images (N, S, S, C) in [-1, 1] -> the down*_act maps, input to output."""
+    outputs = [discriminator.get_layer(name).output for name in feature_layer_names(discriminator)]
+    return keras.Model(discriminator.inputs[0], outputs, name=f"{discriminator.name}_features")
+
+
+def extract_features(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Sec. 5.1 features of images (N, S, S, C) in [-1, 1] -> float32 (N, feature_dimension(D)).
+
+    Inference mode (`training=False`): call `set_batchnorm_statistics` first for the paper's recipe.
+    """
+    extractor = feature_extractor(discriminator)
+    batches = []
+    for start in range(0, len(images), batch_size):
+        maps = extractor(np.asarray(images[start:start + batch_size], np.float32), training=False)
+        if not isinstance(maps, (list, tuple)):
+            maps = [maps]
+        batches.append(tf.concat([_max_pool_to_grid(layer_maps) for layer_maps in maps], axis=1).numpy())
+    return np.concatenate(batches)
+
+
+def set_batchnorm_statistics(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256) -> dict:
+    """Set every BatchNorm layer's moving mean/variance to the exact statistics over `images`.
+
+    images: training images (N, S, S, C) in [-1, 1]. Layers are handled in order, each one's input
+    computed with the earlier layers already fixed, so the statistics are those that inference
+    (`training=False`) will actually see. The variance is the population variance (divide by N), as
+    BatchNorm uses in training. Returns {layer name: number of images}; D is changed in place.
+    """
+    batchnorm_indices = [index for index, layer in enumerate(discriminator.layers)
+                         if isinstance(layer, keras.layers.BatchNormalization)]
+    for index in batchnorm_indices:
+        layer = discriminator.layers[index]
+        if index == 0:
+            raise ValueError("set_batchnorm_statistics: a BatchNorm layer directly on the input is not supported")
+        before = keras.Model(discriminator.inputs[0], discriminator.layers[index - 1].output)
+        count, mean, squared_deviations = 0, 0.0, 0.0
+        for start in range(0, len(images), batch_size):
+            activations = before(np.asarray(images[start:start + batch_size], np.float32), training=False)
+            activations = np.asarray(activations, np.float64).reshape(-1, activations.shape[-1])
+            batch_count, batch_mean = len(activations), activations.mean(axis=0)
+            batch_squared_deviations = ((activations - batch_mean) ** 2).sum(axis=0)
+            # Chan et al.'s pairwise update: exact in float64 without keeping all activations in memory.
+            delta = batch_mean - mean
+            total = count + batch_count
+            mean = mean + delta * batch_count / total
+            squared_deviations = (squared_deviations + batch_squared_deviations
+                                  + delta ** 2 * count * batch_count / total)
+            count = total
+        layer.moving_mean.assign(np.asarray(mean, np.float32))
+        layer.moving_variance.assign(np.asarray(squared_deviations / count, np.float32))
+    return {discriminator.layers[index].name: len(images) for index in batchnorm_indices}
+
+
+def baseline_features(kind: str, images: np.ndarray, config=None, seed: int = 0, batch_size: int = 256,
+                      statistics_images: np.ndarray | None = None) -> np.ndarray:
+    """Features for the baselines of Sec. 5.1's comparison, computed like the trained D's.
+
+    kind "pixels": the flattened images (N, S * S * C). kind "random_discriminator": Sec. 5.1 features
+    of an untrained D built from `config` (a DCGANConfig) with weights drawn from `seed`; its BatchNorm
+    statistics are set from `statistics_images` (the training images) when given.
+    """
+    if kind == "pixels":
+        return np.asarray(images, np.float32).reshape(len(images), -1)
+    if kind == "random_discriminator":
+        from model import dcgan  # utils may build models; model/ never imports utils
+        if config is None:
+            raise ValueError("baseline_features('random_discriminator') needs the run's DCGANConfig")
+        keras.utils.set_random_seed(seed)
+        discriminator = dcgan.build_discriminator(config)
+        if statistics_images is not None:
+            set_batchnorm_statistics(discriminator, statistics_images, batch_size)
+        return extract_features(discriminator, images, batch_size)
+    raise ValueError(f"unknown baseline {kind!r}: use 'pixels' or 'random_discriminator'")
