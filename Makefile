@@ -8,7 +8,7 @@ FASHION_MNIST_DEBIAN := /usr/share/datasets/fashion-mnist
 DEMO_EPOCHS ?= 5
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test venv data clean-venv
+.PHONY: demo test venv data tools clean-venv
 
 venv: $(VENV)/.installed
 
@@ -30,12 +30,19 @@ data:
 		bash datasets/download_fashion_mnist.sh; \
 	fi
 
+# shellcheck for the download-script tests (Debian's package; skipped where it cannot be installed).
+tools:
+	@if command -v shellcheck >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get install -y -qq shellcheck >/dev/null || (apt-get update -qq && apt-get install -y -qq shellcheck >/dev/null) || true; \
+	fi
+
 # Re-running continues the same run (or does nothing if it is complete).
 demo: venv data
 	@if [ -f $(DEMO_OUT)/config.json ]; then resume=--resume; else resume=; fi; \
 	$(PYTHON) dcgan.py train --dataset fashion_mnist --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT) $$resume
 
-test: venv data
+test: venv data tools
 	$(PYTHON) -m pytest tests -q -p no:cacheprovider
 
 clean-venv:

@@ -13,12 +13,14 @@ log() { echo "$*"; }
 warn() { echo "warning: $*" >&2; }
 die() { echo "error: $*" >&2; exit 1; }
 
-verify() {  # verify CHECK FILE: CHECK is md5:HASH, sha256:HASH or zip (an intact zip, when no checksum is published)
+verify() {  # verify CHECK FILE: CHECK is md5:HASH, sha256:HASH, content-sha256:HASH (of a .gz file's decompressed
+            # content: robust to mirrors that re-compress) or zip (an intact zip, when no checksum is published)
   local check=$1 file=$2
   [ -s "$file" ] || return 1
   case "$check" in
     md5:*) [ "$(md5sum "$file" | cut -d' ' -f1)" = "${check#md5:}" ] ;;
     sha256:*) [ "$(sha256sum "$file" | cut -d' ' -f1)" = "${check#sha256:}" ] ;;
+    content-sha256:*) [ "$(gunzip -c "$file" 2>/dev/null | sha256sum | cut -d' ' -f1)" = "${check#content-sha256:}" ] ;;
     zip) "$PYTHON" -c 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.exit(z.testzip() is not None)' \
            "$file" 2>/dev/null ;;
     *) die "unknown check $check" ;;
@@ -34,18 +36,25 @@ fetch() {  # fetch FILE CHECK URL...: the first URL whose download verifies wins
   fi
   mkdir -p "$(dirname "$file")"
   for url in "$@"; do
+    # A partial download resumes only from the URL that started it ($file.part.url), never from
+    # another server's bytes.
+    if [ -f "$file.part" ] && [ "$(cat "$file.part.url" 2>/dev/null)" != "$url" ]; then
+      rm -f "$file.part"
+    fi
+    echo "$url" > "$file.part.url"
     log "fetching $url"
     if curl -fL --retry 3 --connect-timeout 20 -C - -o "$file.part" "$url"; then
       if verify "$check" "$file.part"; then
         mv "$file.part" "$file"
+        rm -f "$file.part.url"
         log "ok       $file"
         return 0
       fi
       warn "$url did not verify ($check); discarding it"
+      rm -f "$file.part" "$file.part.url"
     else
-      warn "$url failed"
+      warn "$url failed; a partial download is kept in $file.part and resumes next time"
     fi
-    rm -f "$file.part"  # a different URL must not resume another server's bytes
   done
   return 1
 }
