@@ -39,13 +39,17 @@ class DCGAN:
         self.d_optimizer.build(self.discriminator.trainable_variables)
         self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
         self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")   # completed epochs
+        # The step at which the current epoch began: a resumed epoch skips (step - epoch_start) batches,
+        # which stays right when a streamed epoch was shorter than planned (corrupt images skipped).
+        self.epoch_start = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_start")
         self.latent_rng = tf.random.Generator.from_seed(config.seed)
         self.train_step = tf.function(self._train_step, reduce_retracing=True)
 
     def checkpoint(self) -> tf.train.Checkpoint:
         return tf.train.Checkpoint(generator=self.generator, discriminator=self.discriminator,
                                    g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
-                                   step=self.step, epoch=self.epoch, latent_rng=self.latent_rng)
+                                   step=self.step, epoch=self.epoch, epoch_start=self.epoch_start,
+                                   latent_rng=self.latent_rng)
 
     def _train_step(self, real_images):
         """One D update and one G update on a batch of real images in [-1, 1]; returns the scalars to log."""

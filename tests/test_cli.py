@@ -123,3 +123,17 @@ def test_sigterm_checkpoints_and_says_how_to_resume(mnist_dir, tmp_path):
     assert "--resume" in stderr.strip().splitlines()[-1]
     steps = _history_steps(out)
     assert steps and steps == list(range(1, len(steps) + 1))
+
+
+def test_bench_prints_train_and_pipeline_rates(mnist_dir):
+    result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "2", "--data", "mnist",
+                 "--data-dir", str(mnist_dir))
+    assert result.returncode == 0, result.stderr
+    assert "train step (32 px, width 8, batch 8" in result.stdout
+    assert "input pipeline (mnist" in result.stdout and "x the train step" in result.stdout
+
+
+def test_help_on_every_command():
+    for command in ("train", "generate", "bench"):
+        result = run(command, "--help")
+        assert result.returncode == 0 and "usage: dcgan.py " + command in result.stdout

@@ -99,3 +99,25 @@ def test_existing_run_is_not_overwritten(tiny_config, mnist_dir, tmp_path):
     with pytest.raises(ValueError, match="already holds a run"):
         train(tiny_config, data, out, progress=False)
     assert (out / "config.json").read_text() == "{}"
+
+
+def test_streamed_epoch_shorter_than_planned_resumes_correctly(tmp_path):
+    """Corrupt images are dropped from a stream, so an epoch has fewer batches than planned; resuming
+    the next epoch must still start at its beginning."""
+    import warnings
+
+    from model.config import DCGANConfig
+    from utils.data.fixtures import write_image_folder
+
+    write_image_folder(tmp_path / "images", 40, size=32, corrupt=8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = TrainingData(load_raw("folder", data_dir=tmp_path / "images", image_size=32), 32, 3, 8, seed=0)
+        assert data.steps_per_epoch == 6   # planned from 48 files; only 40 decode: 5 batches
+        config = DCGANConfig(dataset="folder", channels=3, width=8, batch_size=8, epochs=1)
+        train(config, data, tmp_path / "run", checkpoint_every=1, progress=False, log=lambda line: None)
+        longer = DCGANConfig(**{**config.__dict__, "epochs": 2})
+        history = train(longer, data, tmp_path / "run", resume=True, checkpoint_every=1, progress=False,
+                        log=lambda line: None)
+    assert history["epoch"] == [1] * 5 + [2] * 5
+    assert history["step"] == list(range(1, 11))

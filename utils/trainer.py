@@ -151,7 +151,7 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
     steps_per_epoch = data.steps_per_epoch
     with _StopRequest() as stop:
         for epoch in range(int(gan.epoch), config.epochs):
-            done_in_epoch = int(gan.step) - epoch * steps_per_epoch
+            done_in_epoch = int(gan.step) - int(gan.epoch_start)
             started, images_seen = time.perf_counter(), 0
             bar = tqdm(total=steps_per_epoch, initial=done_in_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
                        disable=not progress, file=sys.stderr, mininterval=1.0 if sys.stderr.isatty() else 30.0,
@@ -181,6 +181,7 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                     save_checkpoint()
             bar.close()
             gan.epoch.assign(epoch + 1)
+            gan.epoch_start.assign(gan.step)
             seconds = time.perf_counter() - started
             save_grid(gan.generator(fixed_latent, training=False), out_dir / "samples" / f"epoch_{epoch + 1:03d}.png",
                       columns=8)
