@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--dataset", default="fashion_mnist", choices=dataset_names(), help="default: fashion_mnist")
     train.add_argument("--data-dir", help="folder holding the dataset's files (default: datasets/<name>/, then "
                                           "system copies such as Debian's dataset-fashion-mnist)")
+    train.add_argument("--source", choices=("native", "tfds"), default="native",
+                       help="native files (datasets/download_*.sh) or TensorFlow Datasets; with tfds, --data-dir is "
+                            "TFDS's data_dir")
     train.add_argument("--split", default="train", help="dataset split to train on (default: train)")
     train.add_argument("--epochs", type=positive_int, help="epochs in total (default 5; with --resume: the run's)")
     train.add_argument("--image-size", type=int, default=32, choices=(32, 64, 128), help="default 32")
@@ -96,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
     bench.add_argument("--data", choices=dataset_names(), help="also time this dataset's input pipeline")
     bench.add_argument("--data-dir")
+    bench.add_argument("--source", choices=("native", "tfds"), default="native",
+                       help="native files (datasets/download_*.sh) or TensorFlow Datasets; with tfds, --data-dir is "
+                            "TFDS's data_dir")
     return parser
 
 
@@ -114,12 +120,13 @@ def command_train(args) -> int:
         config = DCGANConfig.from_json(config_path)
         if args.epochs:
             config = DCGANConfig(**{**config.__dict__, "epochs": args.epochs})
-    raw = load_raw(args.dataset if not args.resume else config.dataset, data_dir=args.data_dir, split=args.split,
+    raw = load_raw(args.dataset if not args.resume else config.dataset,
+                   source=args.source if not args.resume else config.source, data_dir=args.data_dir, split=args.split,
                    image_size=args.image_size if not args.resume else config.image_size,
                    channels=args.channels if not args.resume else config.channels)
     native_channels = raw.images.shape[-1] if raw.images is not None else raw.stream.element_spec.shape[-1]
     if not args.resume:
-        config = DCGANConfig(dataset=args.dataset, image_size=args.image_size,
+        config = DCGANConfig(dataset=args.dataset, source=args.source, image_size=args.image_size,
                              channels=args.channels or int(native_channels), width=args.width or 0,
                              batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
                              seed=args.seed, limit=args.limit, classes=args.classes)
@@ -168,7 +175,8 @@ def command_bench(args) -> int:
     from utils.bench import run_bench
 
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
-              channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir)
+              channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
+              source=args.source)
     return 0
 
 

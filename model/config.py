@@ -12,6 +12,7 @@ IMAGE_SIZES = (32, 64, 128)
 @dataclasses.dataclass(frozen=True)
 class DCGANConfig:
     dataset: str = "fashion_mnist"
+    source: str = "native"          # native files, or "tfds" (TensorFlow Datasets); a resumed run keeps its source
     image_size: int = 32            # 32 for CIFAR-10, SVHN and the MNIST family; the paper's LSUN/faces model is 64
     channels: int = 1
     latent_dim: int = 100           # Sec. 4: "a 100 dimensional uniform distribution Z" (we sample N(0, 1), as most reproductions do)

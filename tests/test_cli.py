@@ -137,3 +137,44 @@ def test_help_on_every_command():
     for command in ("train", "generate", "bench"):
         result = run(command, "--help")
         assert result.returncode == 0 and "usage: dcgan.py " + command in result.stdout
+
+
+def test_sigkill_at_random_moments_including_checkpoint_writes(mnist_dir, tmp_path):
+    """Several kill -9 at random points of a run that checkpoints every step (so many kills land in a
+    checkpoint write); every restart resumes from a complete checkpoint and the run ends whole."""
+    import random
+
+    out = tmp_path / "run"
+    args = [sys.executable, str(REPO / "dcgan.py"), "train", "--dataset", "mnist", "--data-dir", str(mnist_dir),
+            "--epochs", "6", "--out", str(out), "--checkpoint-every", "1", *TINY]
+    rng = random.Random(7)
+    for trial in range(3):
+        process = subprocess.Popen(args + (["--resume"] if trial else []), cwd=REPO,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        before = len(list((out / "checkpoints").glob("ckpt-*.index"))) if (out / "checkpoints").exists() else 0
+        deadline = time.time() + 240
+        # Wait for this process's first new checkpoint, then let it run a random fraction of a second more.
+        while time.time() < deadline and process.poll() is None:
+            if (out / "checkpoints").exists() and (out / "checkpoints" / "checkpoint").exists() and \
+                    len(list((out / "checkpoints").glob("ckpt-*.index"))) > before:
+                break
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 1.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    result = run("train", "--resume", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--out", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    assert _history_steps(out) == list(range(1, 25))
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [f"epoch_00{i}.png" for i in range(1, 7)]
+    assert (out / "generator.keras").is_file()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--dataset", "cats"], "TFDS has no such dataset"),
+    (["--dataset", "mnist", "--data-dir", "{tmp}/empty"], "tfds build mnist"),
+])
+def test_tfds_source_errors_are_one_line(args, message, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = run("train", "--source", "tfds", "--out", str(tmp_path / "run"),
+                 *[arg.replace("{tmp}", str(tmp_path)) for arg in args])
+    assert result.returncode == 2 and message in last_line(result) and "Traceback" not in result.stderr

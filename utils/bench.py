@@ -26,12 +26,13 @@ def time_train_step(config: DCGANConfig, steps: int) -> float:
     return steps * config.batch_size / (time.perf_counter() - started)
 
 
-def time_pipeline(dataset: str, data_dir, config: DCGANConfig, max_batches: int = 200) -> tuple[float, int]:
+def time_pipeline(dataset: str, data_dir, config: DCGANConfig, max_batches: int = 200,
+                  source: str = "native") -> tuple[float, int]:
     """Images/s of the input pipeline for `dataset` (decode, resize, shuffle, batch, scale), and batches timed."""
     from utils.data import load_raw
     from utils.data.pipeline import TrainingData
 
-    raw = load_raw(dataset, data_dir=data_dir, image_size=config.image_size, channels=config.channels)
+    raw = load_raw(dataset, source=source, data_dir=data_dir, image_size=config.image_size, channels=config.channels)
     started = time.perf_counter()   # the in-memory fit to size is part of the cost
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, seed=0)
     count = 0
@@ -42,14 +43,14 @@ def time_pipeline(dataset: str, data_dir, config: DCGANConfig, max_batches: int 
 
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=1, steps=20, dataset=None, data_dir=None,
-              log=print) -> dict:
+              source="native", log=print) -> dict:
     config = DCGANConfig(image_size=image_size, batch_size=batch_size, width=width, channels=channels)
     results = {"image_size": image_size, "batch_size": batch_size, "width": config.d_width}
     results["train_images_per_s"] = time_train_step(config, steps)
     log(f"train step ({image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s)): "
         f"{results['train_images_per_s']:.0f} images/s")
     if dataset:
-        rate, batches = time_pipeline(dataset, data_dir, config)
+        rate, batches = time_pipeline(dataset, data_dir, config, source=source)
         results["pipeline_images_per_s"] = rate
         results["pipeline_to_step_ratio"] = rate / results["train_images_per_s"]
         log(f"input pipeline ({dataset}, {batches} batches): {rate:.0f} images/s, "

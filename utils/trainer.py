@@ -16,6 +16,7 @@ import csv
 import json
 import math
 import os
+import shutil
 import signal
 import sys
 import time
@@ -106,6 +107,60 @@ class _StopRequest:
             signal.signal(signal_number, handler)
 
 
+def checkpoint_bytes(gan: DCGAN) -> int:
+    """Size of one checkpoint: every weight plus Adam's two slots per trainable weight, in float32."""
+    weights = gan.generator.count_params() + gan.discriminator.count_params()
+    trainable = sum(int(np.prod(weight.shape)) for model in (gan.generator, gan.discriminator)
+                    for weight in model.trainable_weights)
+    return 4 * (weights + 2 * trainable)
+
+
+def check_free_space(folder: Path, checkpoint_size: int) -> None:
+    """Stop before training if the folder cannot hold a few checkpoints plus the pictures and models."""
+    needed = 5 * checkpoint_size + 50 * 2**20
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise ValueError(f"{folder} has {free / 2**20:.0f} MiB free and a run needs about {needed / 2**20:.0f} MiB "
+                         "(checkpoints, samples, models); free some space or choose another --out")
+
+
+def restore_latest(gan: DCGAN, manager: tf.train.CheckpointManager, log) -> str | None:
+    """Restore the newest checkpoint that reads back whole; a damaged one is reported and skipped."""
+    for path in reversed(manager.checkpoints):
+        try:
+            gan.checkpoint().restore(path).assert_existing_objects_matched()
+            return path
+        except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as error:
+            log(f"checkpoint {path} is damaged ({type(error).__name__}); trying the one before it")
+    return None
+
+
+class CollapseWatch:
+    """Reports, once each, the two classic failures: D winning outright, and G's samples collapsing."""
+
+    D_LOSS_FLOOR = 0.01        # D's loss below this means D(x) ~ 1 and D(G(z)) ~ 0: G gets no gradient
+    PATIENCE = 200             # consecutive steps
+    SAMPLE_SPREAD_FLOOR = 0.02  # per-pixel std over the fixed latent batch, on the [-1, 1] scale
+
+    def __init__(self, log):
+        self.log, self.low_steps, self.reported = log, 0, set()
+
+    def update(self, d_loss: float, step: int) -> None:
+        self.low_steps = self.low_steps + 1 if d_loss < self.D_LOSS_FLOOR else 0
+        if self.low_steps >= self.PATIENCE and "d_wins" not in self.reported:
+            self.reported.add("d_wins")
+            self.log(f"warning: step {step}: D's loss has stayed below {self.D_LOSS_FLOOR} for {self.PATIENCE} steps: "
+                     "D wins outright and G learns nothing. Try keeping BatchNorm on, a smaller D (--width), or "
+                     "resuming from an earlier checkpoint with another --seed")
+
+    def check_samples(self, images: np.ndarray, epoch: int) -> None:
+        spread = float(np.std(images, axis=0).mean())
+        if spread < self.SAMPLE_SPREAD_FLOOR and "collapse" not in self.reported:
+            self.reported.add("collapse")
+            self.log(f"warning: epoch {epoch}: the samples are nearly identical (per-pixel spread {spread:.3f}): "
+                     "mode collapse. Try BatchNorm on, another --seed, or fewer epochs")
+
+
 def prepare_run_dir(out_dir: Path, resume: bool) -> None:
     if resume:
         if not (out_dir / "config.json").is_file():
@@ -129,11 +184,13 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
     gan = DCGAN(config)
     manager = tf.train.CheckpointManager(gan.checkpoint(), out_dir / "checkpoints", max_to_keep=3)
     history_path = out_dir / "history.csv"
-    if resume and manager.latest_checkpoint:
-        gan.checkpoint().restore(manager.latest_checkpoint).assert_existing_objects_matched()
-        log(f"resumed from {manager.latest_checkpoint}: epoch {int(gan.epoch)}, step {int(gan.step)}")
-    elif resume:
-        log(f"{out_dir} has no checkpoint yet: starting from step 0")
+    check_free_space(out_dir, checkpoint_bytes(gan))
+    if resume:
+        restored = restore_latest(gan, manager, log)
+        if restored:
+            log(f"resumed from {restored}: epoch {int(gan.epoch)}, step {int(gan.step)}")
+        else:
+            log(f"{out_dir} has no usable checkpoint: starting from step 0")
     history = read_history(history_path, int(gan.step)) if resume else {column: [] for column in COLUMNS}
     config.to_json(out_dir / "config.json")
     (out_dir / "data.json").write_text(json.dumps({
@@ -145,8 +202,16 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
     fixed_latent = np.load(latent_path)
 
     def save_checkpoint():
-        write_history(history, history_path)
-        manager.save(checkpoint_number=int(gan.step))
+        try:
+            write_history(history, history_path)
+            manager.save(checkpoint_number=int(gan.step))
+        except (OSError, tf.errors.OpError) as error:
+            previous = manager.latest_checkpoint or "none yet"
+            raise TrainingStopped(f"could not write a checkpoint at step {int(gan.step)} ({error}); the previous one "
+                                  f"({previous}) is intact. Free some space or fix the folder, then resume with "
+                                  f"--resume --out {out_dir}", exit_code=4) from None
+
+    watch = CollapseWatch(log)
 
     steps_per_epoch = data.steps_per_epoch
     with _StopRequest() as stop:
@@ -164,6 +229,7 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                         f"step {int(gan.step)}: non-finite loss ({values}); the run diverged. Nothing after step "
                         f"{history['step'][-1] if history['step'] else 0} was checkpointed. Try a lower learning "
                         "rate, or keep BatchNorm on", exit_code=3)
+                watch.update(values["d_loss"], int(gan.step))
                 history["step"].append(int(gan.step))
                 history["epoch"].append(epoch + 1)
                 for key, value in values.items():
@@ -183,8 +249,9 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             gan.epoch.assign(epoch + 1)
             gan.epoch_start.assign(gan.step)
             seconds = time.perf_counter() - started
-            save_grid(gan.generator(fixed_latent, training=False), out_dir / "samples" / f"epoch_{epoch + 1:03d}.png",
-                      columns=8)
+            grid_images = np.asarray(gan.generator(fixed_latent, training=False))
+            save_grid(grid_images, out_dir / "samples" / f"epoch_{epoch + 1:03d}.png", columns=8)
+            watch.check_samples(grid_images, epoch + 1)
             plot_losses(history, out_dir / "losses.png", title=f"DCGAN on {config.dataset}",
                         steps_per_epoch=steps_per_epoch)
             save_checkpoint()

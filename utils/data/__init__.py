@@ -36,5 +36,15 @@ def get_reader(name: str):
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def load_raw(name: str, **kwargs) -> RawData:
+SOURCES = ("native", "tfds")
+
+
+def load_raw(name: str, source: str = "native", **kwargs) -> RawData:
+    """Images of dataset `name` from its native files, or (source="tfds") through TensorFlow Datasets."""
+    if source == "tfds":
+        from utils.data.tfds_source import load_tfds
+
+        return load_tfds(name, **kwargs)
+    if source != "native":
+        raise ValueError(f"unknown source {source!r}; choose one of: {', '.join(SOURCES)}")
     return get_reader(name)(**kwargs)

@@ -1,0 +1,79 @@
+"""Faults injected for real: damaged checkpoints, a failing checkpoint write, a full disk, collapse."""
+
+import collections
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from utils import trainer
+from utils.data import load_raw
+from utils.data.pipeline import TrainingData
+from utils.trainer import CollapseWatch, TrainingStopped, train
+
+
+def quiet(line):
+    pass
+
+
+@pytest.fixture
+def data(mnist_dir):
+    return TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+
+
+def test_truncated_latest_checkpoint_falls_back_to_the_one_before(tiny_config, data, tmp_path):
+    out = tmp_path / "run"
+    one_epoch = tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 1})
+    train(one_epoch, data, out, checkpoint_every=1, progress=False, log=quiet)   # checkpoints at steps 2, 3, 4
+    damaged = out / "checkpoints" / "ckpt-4.data-00000-of-00001"
+    damaged.write_bytes(damaged.read_bytes()[: damaged.stat().st_size // 2])
+    lines = []
+    history = train(tiny_config, data, out, resume=True, checkpoint_every=1, progress=False, log=lines.append)
+    assert any("ckpt-4 is damaged" in line for line in lines)
+    assert any("resumed from" in line and "step 3" in line for line in lines)
+    assert history["step"] == list(range(1, 9))   # steps 4.. redone once, none duplicated
+
+
+def test_a_failing_checkpoint_write_stops_and_keeps_the_previous_one(tiny_config, data, tmp_path, monkeypatch):
+    out = tmp_path / "run"
+    real_save = tf.train.CheckpointManager.save
+    calls = collections.Counter()
+
+    def save_then_fail(self, *args, **kwargs):
+        calls["save"] += 1
+        if calls["save"] == 3:
+            raise OSError(28, "No space left on device")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", save_then_fail)
+    with pytest.raises(TrainingStopped, match="No space left on device.*ckpt-2.*is intact") as stopped:
+        train(tiny_config, data, out, checkpoint_every=1, progress=False, log=quiet)
+    assert stopped.value.exit_code == 4
+    assert tf.train.latest_checkpoint(str(out / "checkpoints")).endswith("ckpt-2")
+    monkeypatch.undo()
+    history = train(tiny_config, data, out, resume=True, checkpoint_every=1, progress=False, log=quiet)
+    assert history["step"] == list(range(1, 9))
+
+
+def test_too_little_free_space_is_reported_before_training(tiny_config, data, tmp_path, monkeypatch):
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(trainer.shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 2**20, 2**20))
+    with pytest.raises(ValueError, match="1 MiB free and a run needs about"):
+        train(tiny_config, data, tmp_path / "run", progress=False, log=quiet)
+    assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_collapse_watch_reports_each_failure_once():
+    lines = []
+    watch = CollapseWatch(lines.append)
+    for step in range(1, CollapseWatch.PATIENCE):
+        watch.update(0.001, step)
+    assert lines == []
+    watch.update(0.5, 0)   # the streak is broken...
+    for step in range(1, 2 * CollapseWatch.PATIENCE + 1):
+        watch.update(0.001, step)
+    assert len(lines) == 1 and "D wins outright" in lines[0]
+    watch.check_samples(np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)), 1)
+    assert len(lines) == 1
+    watch.check_samples(np.zeros((64, 8, 8, 1)) + np.random.default_rng(0).normal(0, 1e-3, (64, 1, 1, 1)), 2)
+    assert len(lines) == 2 and "mode collapse" in lines[1]
