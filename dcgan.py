@@ -3,6 +3,7 @@
 
     python dcgan.py train --dataset fashion_mnist --epochs 5 --out runs/fashion_mnist
     python dcgan.py generate --model runs/fashion_mnist --n 64 --out samples.png
+    python dcgan.py evaluate --model runs/fashion_mnist --metrics svm,domain --out results.json
     python dcgan.py bench --image-size 32
 
 Mistakes a user can make (unknown dataset, missing or corrupt files, bad flags, an unwritable
@@ -91,6 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True, help="output FILE.png (grid) or FILE.npy (uint8 array)")
     generate.add_argument("--seed", type=int, default=0)
 
+    evaluate = commands.add_parser("evaluate", help="feature classification (L2-SVM) and sample-quality metrics",
+                                   description="Paper Sec. 5: D's features with a linear L2-SVM (all labels and N "
+                                               "per class), against raw pixels and a random-weights D; a domain "
+                                               "classifier's FID and mode coverage (MNIST family); FID/KID/IS.")
+    evaluate.add_argument("--model", required=True, help="a run directory")
+    evaluate.add_argument("--dataset", choices=dataset_names(), help="default: the run's")
+    evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--metrics", default="svm", help="comma-separated: svm,domain,fid,kid,is (default svm)")
+    evaluate.add_argument("--num-samples", type=positive_int, default=10_000, help="generated images (default 10000)")
+    evaluate.add_argument("--train-limit", type=non_negative_int, default=0, help="use the first N training images")
+    evaluate.add_argument("--test-limit", type=non_negative_int, default=0, help="use the first N test images")
+    evaluate.add_argument("--per-class", type=positive_int, default=100, help="labels per class, few-label protocol")
+    evaluate.add_argument("--draws", type=positive_int, default=5, help="random draws, few-label protocol")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--cache-dir", help="where the domain classifier and real-set statistics are cached "
+                                              "(default saved_models/)")
+    evaluate.add_argument("--out", help="write the results as JSON here")
+
     bench = commands.add_parser("bench", help="images/s of the train step (and of a dataset's input pipeline)")
     bench.add_argument("--image-size", type=int, default=32, choices=(32, 64, 128))
     bench.add_argument("--batch-size", type=positive_int, default=128)
@@ -171,6 +190,29 @@ def command_generate(args) -> int:
     return 0
 
 
+def command_evaluate(args) -> int:
+    import json
+
+    from utils.evaluate import evaluate, parse_metrics
+
+    metric_names = parse_metrics(args.metrics)
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        from utils.trainer import check_writable
+
+        check_writable(out.parent if str(out.parent) else Path("."))
+    results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
+                       num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
+                       test_limit=args.test_limit, per_class=args.per_class, draws=args.draws,
+                       cache_dir=args.cache_dir, log=lambda line: print(line, flush=True))
+    if out is not None:
+        temporary = out.with_name(out.name + ".tmp")
+        temporary.write_text(json.dumps(results, indent=2) + "\n")
+        os.replace(temporary, out)
+        print(f"wrote {out}")
+    return 0
+
+
 def command_bench(args) -> int:
     from utils.bench import run_bench
 
@@ -183,7 +225,8 @@ def command_bench(args) -> int:
 def main(argv=None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     args = build_parser().parse_args(argv)
-    handlers = {"train": command_train, "generate": command_generate, "bench": command_bench}
+    handlers = {"train": command_train, "generate": command_generate, "evaluate": command_evaluate,
+                "bench": command_bench}
     try:
         return handlers[args.command](args)
     except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as error:

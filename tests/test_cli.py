@@ -178,3 +178,29 @@ def test_tfds_source_errors_are_one_line(args, message, tmp_path):
     result = run("train", "--source", "tfds", "--out", str(tmp_path / "run"),
                  *[arg.replace("{tmp}", str(tmp_path)) for arg in args])
     assert result.returncode == 2 and message in last_line(result) and "Traceback" not in result.stderr
+
+
+def test_evaluate_writes_svm_and_domain_results(trained_run, mnist_dir, tmp_path):
+    import json
+
+    result = run("evaluate", "--model", str(trained_run), "--data-dir", str(mnist_dir), "--metrics", "svm,domain",
+                 "--per-class", "2", "--draws", "2", "--num-samples", "40", "--cache-dir", str(tmp_path / "cache"),
+                 "--out", str(tmp_path / "results.json"))
+    assert result.returncode == 0, result.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert set(results["svm"]) == {"trained_discriminator", "random_discriminator", "raw_pixels"}
+    assert results["svm"]["trained_discriminator"]["features"] == 112 * 8   # 4*4*(W + 2W + 4W), W = 8
+    assert 0.0 <= results["svm"]["raw_pixels"]["all_labels"]["test_accuracy"] <= 1.0
+    assert results["svm"]["trained_discriminator"]["2_per_class"]["draws"] == 2
+    assert sum(results["domain"]["mode_coverage"]["counts"].values()) == 40
+    assert list((tmp_path / "cache").glob("domain_classifier_mnist_32px_1ch_64.keras"))
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--metrics", "svm,bleu"], "unknown bleu"),
+    (["--metrics", "fid"], "classify_image_graph_def.pb"),
+])
+def test_evaluate_errors_are_one_line(trained_run, mnist_dir, tmp_path, args, message, monkeypatch):
+    monkeypatch.setenv("DCGAN_INCEPTION_DIR", str(tmp_path / "no-inception-here"))
+    result = run("evaluate", "--model", str(trained_run), "--data-dir", str(mnist_dir), "--num-samples", "8", *args)
+    assert result.returncode == 2 and message in last_line(result) and "Traceback" not in result.stderr

@@ -1,0 +1,131 @@
+"""`dcgan.py evaluate`: the paper's feature-classification protocol and sample-quality metrics for a run.
+
+- svm (paper Sec. 5.1, Tables 1-2): D's features (every layer max-pooled to 4x4, BatchNorm statistics
+  from the training set) -> linear L2-SVM with C chosen on a validation split of the training set;
+  all labels, and N labels per class over repeated draws; raw pixels and a random-weights D as
+  baselines in the same run.
+- domain (MNIST family): a small classifier trained once on the labelled training split gives a
+  domain FID (its penultimate features) and the class distribution of generated samples.
+- fid, kid, is: Inception features of generated and real images with the 2015-12-05 Inception graph.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from utils import domain, features, metrics, svm
+from utils.checkpoints import load_networks
+from utils.data import load_raw
+from utils.data.idx import FASHION_MNIST_CLASSES, MNIST_CLASSES
+from utils.data.pipeline import fit_to_size
+from utils.samples import generate_fake_samples
+
+METRICS = ("svm", "domain", "fid", "kid", "is")
+REPO = Path(__file__).resolve().parents[1]
+CLASS_NAMES = {"fashion_mnist": FASHION_MNIST_CLASSES, "mnist": MNIST_CLASSES}
+
+
+def parse_metrics(text: str) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(METRICS))
+    if unknown or not chosen:
+        raise ValueError(f"--metrics: unknown {', '.join(unknown) or '(none given)'}; choose from {','.join(METRICS)}")
+    return chosen
+
+
+def _split(dataset, split, config, data_dir, source, limit):
+    raw = load_raw(dataset, source=source, data_dir=data_dir, split=split, image_size=config.image_size,
+                   channels=config.channels, limit=limit or None)
+    if raw.images is None:
+        raise ValueError(f"{dataset}: evaluation needs an in-memory labelled dataset (mnist, fashion_mnist, "
+                         "cifar10, svhn)")
+    images = fit_to_size(raw.images, config.image_size, config.channels).astype(np.float32) / 127.5 - 1.0
+    return images, raw.labels
+
+
+def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_samples=10_000, seed=0,
+             train_limit=0, test_limit=0, per_class=100, draws=5, source="native", cache_dir=None,
+             log=print) -> dict:
+    """Evaluate the run in `run_dir`; returns a JSON-ready dict of results and protocol details."""
+    cache_dir = Path(cache_dir) if cache_dir else REPO / "saved_models"
+    generator, discriminator, config = load_networks(run_dir)
+    if config is None:
+        raise ValueError(f"{run_dir}: evaluate needs a run directory (with config.json), not a bare .keras file")
+    dataset = dataset or config.dataset
+    results = {"run": str(run_dir), "dataset": dataset, "seed": seed, "image_size": config.image_size}
+    train_images, train_labels = _split(dataset, "train", config, data_dir, source, train_limit)
+    test_images, test_labels = _split(dataset, "test", config, data_dir, source, test_limit)
+    results["train_images"], results["test_images"] = len(train_images), len(test_images)
+
+    if "svm" in metric_names:
+        if discriminator is None:
+            raise FileNotFoundError(f"{run_dir}: no discriminator.keras or checkpoint; the svm protocol needs D")
+        started = time.perf_counter()
+        table = {}
+        features.set_batchnorm_statistics(discriminator, train_images)
+        candidates = {
+            "trained_discriminator": lambda images: features.extract_features(discriminator, images),
+            "random_discriminator": lambda images: features.baseline_features(
+                "random_discriminator", images, config=config, seed=seed, statistics_images=train_images),
+            "raw_pixels": lambda images: features.baseline_features("pixels", images),
+        }
+        for name, extract in candidates.items():
+            train_features, test_features = extract(train_images), extract(test_images)
+            all_labels = svm.linear_svm_protocol(train_features, train_labels, test_features, test_labels, seed=seed)
+            few = svm.few_label_protocol(train_features, train_labels, test_features, test_labels,
+                                         per_class=per_class, draws=draws, seed=seed)
+            table[name] = {"features": int(train_features.shape[1]), "all_labels": all_labels,
+                           f"{per_class}_per_class": few}
+            log(f"svm {name:>22}: {train_features.shape[1]:>6} features, all labels {all_labels['test_accuracy']:.4f}, "
+                f"{per_class}/class {few['mean_test_accuracy']:.4f} +- {few['std_test_accuracy']:.4f} ({draws} draws)")
+        results["svm"] = table
+        results["svm_seconds"] = time.perf_counter() - started
+
+    fakes = None
+    if {"domain", "fid", "kid", "is"} & set(metric_names):
+        fakes, _ = generate_fake_samples(generator, num_samples, seed=seed)
+        results["generated_images"] = num_samples
+
+    if "domain" in metric_names:
+        if dataset not in CLASS_NAMES:
+            raise ValueError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
+        # The file name records what it was trained on, so a classifier fit on a --train-limit subset
+        # is never mistaken for the full one.
+        classifier_path = cache_dir / (f"domain_classifier_{dataset}_{config.image_size}px_"
+                                       f"{config.channels}ch_{len(train_images)}.keras")
+        classifier = domain.load_or_train(classifier_path, train_images, train_labels, seed=0)
+        _, test_probabilities = domain.domain_outputs(classifier, test_images)
+        classifier_accuracy = float((test_probabilities.argmax(1) == test_labels).mean())
+        _, fake_probabilities = domain.domain_outputs(classifier, fakes)
+        results["domain"] = {
+            "classifier": classifier_path.name,
+            "classifier_test_accuracy": classifier_accuracy,
+            "fid_generated_vs_test": domain.domain_frechet_distance(classifier, test_images, fakes),
+            "fid_train_vs_test": domain.domain_frechet_distance(classifier, train_images[:len(test_images)],
+                                                                test_images),
+            "mode_coverage": domain.mode_coverage(fake_probabilities, CLASS_NAMES[dataset]),
+        }
+        coverage = results["domain"]["mode_coverage"]
+        log(f"domain: classifier test accuracy {classifier_accuracy:.4f}; domain FID generated-vs-test "
+            f"{results['domain']['fid_generated_vs_test']:.2f} (train-vs-test {results['domain']['fid_train_vs_test']:.2f}); "
+            f"missing classes {coverage.get('missing', [])}, over-produced {coverage.get('over_produced', [])}")
+
+    if {"fid", "kid", "is"} & set(metric_names):
+        extractor = metrics.InceptionExtractor()
+        fake_features, fake_probabilities = extractor(fakes)
+        if "is" in metric_names:
+            results["inception_score"] = metrics.inception_score(fake_probabilities)
+        if {"fid", "kid"} & set(metric_names):
+            real_features, _ = extractor(train_images[:num_samples])
+            if "fid" in metric_names:
+                key = metrics.statistics_key(dataset, f"train{len(real_features)}", config.image_size, extractor.name)
+                mu, sigma = metrics.cached_statistics(key, lambda: metrics.feature_statistics(real_features),
+                                                      cache_dir / "statistics")
+                results["fid"] = metrics.frechet_distance(mu, sigma, *metrics.feature_statistics(fake_features))
+            if "kid" in metric_names:
+                results["kid"] = metrics.kernel_inception_distance(real_features, fake_features, seed=seed)
+        results["inception_extractor"] = extractor.name
+    return results
