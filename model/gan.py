@@ -46,10 +46,15 @@ class DCGAN:
         self.train_step = tf.function(self._train_step, reduce_retracing=True)
 
     def checkpoint(self) -> tf.train.Checkpoint:
+        # Keras keeps the random state of layers such as Dropout outside the model's checkpointed
+        # weights; saved explicitly, a resumed NOBN run draws the same dropout masks as an unbroken one.
+        layer_rng = {f"{model.name}.{layer.name}": layer.seed_generator.state.value
+                     for model in (self.generator, self.discriminator) for layer in model.layers
+                     if getattr(layer, "seed_generator", None) is not None}
         return tf.train.Checkpoint(generator=self.generator, discriminator=self.discriminator,
                                    g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
                                    step=self.step, epoch=self.epoch, epoch_start=self.epoch_start,
-                                   latent_rng=self.latent_rng)
+                                   latent_rng=self.latent_rng, layer_rng=layer_rng)
 
     def _train_step(self, real_images):
         """One D update and one G update on a batch of real images in [-1, 1]; returns the scalars to log."""

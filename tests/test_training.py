@@ -59,8 +59,11 @@ def test_run_directory_and_resume(tiny_config, mnist_dir, tmp_path):
         assert [int(row["step"]) for row in csv.DictReader(handle)] == history["step"]
 
 
-def test_resume_mid_epoch_matches_a_straight_run(tiny_config, mnist_dir, tmp_path):
-    """Stopping after a checkpoint mid-epoch and resuming gives the same weights as never stopping."""
+@pytest.mark.parametrize("batch_norm", [True, False], ids=["bn", "nobn-with-dropout"])
+def test_resume_mid_epoch_matches_a_straight_run(tiny_config, mnist_dir, tmp_path, batch_norm):
+    """Stopping after a checkpoint and resuming gives the same weights as never stopping (the NOBN
+    variant also restores its dropout's random state)."""
+    tiny_config = tiny_config.__class__(**{**tiny_config.__dict__, "batch_norm": batch_norm})
     data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
     straight = tmp_path / "straight"
     train(tiny_config, data, straight, checkpoint_every=2, progress=False, log=lambda line: None)
