@@ -109,7 +109,8 @@ def test_sigkill_mid_epoch_then_resume_continues_from_the_checkpoint(mnist_dir, 
     assert sorted(path.name for path in (out / "samples").iterdir()) == [f"epoch_00{i}.png" for i in (1, 2, 3)]
 
 
-def test_sigterm_checkpoints_and_says_how_to_resume(mnist_dir, tmp_path):
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_sigterm_checkpoints_and_says_how_to_resume(mnist_dir, tmp_path, stop_signal):
     out = tmp_path / "run"
     args = [sys.executable, str(REPO / "dcgan.py"), "train", "--dataset", "mnist", "--data-dir", str(mnist_dir),
             "--epochs", "50", "--out", str(out), "--checkpoint-every", "1000", *TINY]
@@ -117,7 +118,7 @@ def test_sigterm_checkpoints_and_says_how_to_resume(mnist_dir, tmp_path):
     deadline = time.time() + 240
     while time.time() < deadline and not (out / "samples" / "epoch_001.png").exists():
         time.sleep(0.05)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(stop_signal)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stderr
     assert "--resume" in stderr.strip().splitlines()[-1]

@@ -77,3 +77,23 @@ def test_collapse_watch_reports_each_failure_once():
     assert len(lines) == 1
     watch.check_samples(np.zeros((64, 8, 8, 1)) + np.random.default_rng(0).normal(0, 1e-3, (64, 1, 1, 1)), 2)
     assert len(lines) == 2 and "mode collapse" in lines[1]
+
+
+def test_a_non_finite_weight_is_never_checkpointed(tiny_config, data, tmp_path, monkeypatch):
+    """An Inf weight whose losses still look finite: the next checkpoint refuses to save it."""
+    from model import gan as gan_module
+
+    real_step = gan_module.DCGAN._train_step
+
+    def step_then_poison(self, real_images):
+        result = real_step(self, real_images)
+        weight = self.generator.get_layer("up1").kernel
+        weight.assign(tf.where(self.step >= 4, tf.fill(weight.shape, float("inf")), weight))
+        return result
+
+    monkeypatch.setattr(gan_module.DCGAN, "_train_step", step_then_poison)
+    with pytest.raises(TrainingStopped, match="non-finite values in generator/up1/kernel") as stopped:
+        train(tiny_config, data, tmp_path / "run", checkpoint_every=2, progress=False, log=quiet)
+    assert stopped.value.exit_code == 3
+    assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("ckpt-2")
+    assert not list((tmp_path / "run" / "checkpoints").glob("ckpt-4*"))

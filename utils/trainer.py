@@ -202,6 +202,12 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
     fixed_latent = np.load(latent_path)
 
     def save_checkpoint():
+        bad = [weight.path for model in (gan.generator, gan.discriminator) for weight in model.weights
+               if not np.isfinite(np.asarray(weight)).all()]
+        if bad:
+            raise TrainingStopped(f"step {int(gan.step)}: non-finite values in {', '.join(bad[:3])}; the run "
+                                  f"diverged. The last good checkpoint ({manager.latest_checkpoint}) stays the "
+                                  "latest. Try a lower learning rate, or keep BatchNorm on", exit_code=3)
         try:
             write_history(history, history_path)
             manager.save(checkpoint_number=int(gan.step))
@@ -226,9 +232,9 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                 if not all(math.isfinite(value) for value in values.values()):
                     bar.close()
                     raise TrainingStopped(
-                        f"step {int(gan.step)}: non-finite loss ({values}); the run diverged. Nothing after step "
-                        f"{history['step'][-1] if history['step'] else 0} was checkpointed. Try a lower learning "
-                        "rate, or keep BatchNorm on", exit_code=3)
+                        f"step {int(gan.step)}: non-finite loss ({values}); the run diverged. The last good "
+                        f"checkpoint ({manager.latest_checkpoint or 'none yet'}) stays the latest. Try a lower "
+                        "learning rate, or keep BatchNorm on", exit_code=3)
                 watch.update(values["d_loss"], int(gan.step))
                 history["step"].append(int(gan.step))
                 history["epoch"].append(epoch + 1)
