@@ -1,6 +1,7 @@
 # One command to set up and train, one to set up and test.
 #   make demo   virtual environment + Fashion-MNIST + a 5-epoch DCGAN into runs/demo (about 15 min on 2 CPU cores)
 #   make test   virtual environment + Fashion-MNIST + the test suite
+#   make figures  re-run the notebooks with their full parameters into figures/
 PYTHON_SYSTEM ?= python3
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -8,7 +9,7 @@ FASHION_MNIST_DEBIAN := /usr/share/datasets/fashion-mnist
 DEMO_EPOCHS ?= 5
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test venv data tools clean-venv
+.PHONY: demo test venv data tools figures build-notebooks clean-venv
 
 venv: $(VENV)/.installed
 
@@ -44,6 +45,16 @@ demo: venv data
 
 test: venv data tools
 	$(PYTHON) -m pytest tests -q -p no:cacheprovider
+
+# Re-run the notebooks with their full parameters, writing figures/ (long on a CPU: see notebooks/README.md);
+# e.g. make figures NOTEBOOKS="mnist fashion_mnist"
+NOTEBOOKS ?=
+figures: venv data
+	$(PYTHON) notebooks/run_all.py $(NOTEBOOKS)
+
+# Regenerate notebooks/*.ipynb from notebooks/build_notebooks.py (the notebooks' source).
+build-notebooks: venv
+	$(PYTHON) notebooks/build_notebooks.py
 
 clean-venv:
 	rm -rf $(VENV)

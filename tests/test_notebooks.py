@@ -1,0 +1,119 @@
+"""Every notebook runs end to end (papermill, smoke parameters), writes its figures, and is committed clean.
+
+Smoke runs train tiny networks (width 8, batches of 16) for one epoch on native-format fixtures
+written by the notebooks themselves; Fashion-MNIST also runs once on the real files. Each run
+starts a kernel (5-10 s) and TensorFlow, so the whole module takes a few minutes on 2 CPU cores.
+"""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+papermill = pytest.importorskip("papermill")
+nbformat = pytest.importorskip("nbformat")
+
+REPO = Path(__file__).resolve().parents[1]
+FOLDER = REPO / "notebooks"
+DATASET_NOTEBOOKS = ["mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "lsun_bedroom", "cats"]
+ALL_NOTEBOOKS = ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS]
+DATASET_FIGURES = {"real_samples.png", "epochs.png", "losses.png", "progress.gif", "samples.png"}
+UTILITIES_FIGURES = {"real_samples.png", "latent_histogram.png", "untrained_samples.png", "losses.png",
+                     "samples_after_training.png"}
+# Parameters a notebook does not declare are injected all the same, harmlessly (papermill warns).
+SMOKE = dict(smoke=True, epochs=1, width=8, batch_size=16, limit=64, steps=3)
+
+
+def execute(name: str, tmp_path: Path, monkeypatch, **parameters) -> nbformat.NotebookNode:
+    """Run notebooks/<name>.ipynb from the repository root; papermill raises on the first failing cell.
+
+    The kernel inherits TMPDIR, so the fixtures a smoke run writes to a temporary folder land in tmp_path.
+    """
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    parameters = {"output_dir": str(tmp_path / "runs"), "figures_root": str(tmp_path / "figures"), **parameters}
+    return papermill.execute_notebook(str(FOLDER / f"{name}.ipynb"), str(tmp_path / f"{name}.out.ipynb"),
+                                      parameters=parameters, kernel_name="python3", cwd=str(REPO),
+                                      progress_bar=False, log_output=False)
+
+
+def text_output(book) -> str:
+    return "".join(output.get("text", "") for cell in book.cells if cell.cell_type == "code"
+                   for output in cell.get("outputs", []))
+
+
+def load_script(name: str):
+    """notebooks/<name>.py as a module (the folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(name, FOLDER / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_notebook_list_is_complete():
+    assert sorted(path.stem for path in FOLDER.glob("*.ipynb")) == sorted(ALL_NOTEBOOKS)
+
+
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+def test_committed_notebook_has_no_outputs_and_a_parameters_cell(name):
+    book = nbformat.read(FOLDER / f"{name}.ipynb", as_version=4)
+    nbformat.validate(book)
+    code_cells = [cell for cell in book.cells if cell.cell_type == "code"]
+    for cell in code_cells:
+        assert cell.outputs == [] and cell.execution_count is None, f"{name}: cell {cell.id} has outputs"
+    assert "papermill" not in book.metadata and "widgets" not in book.metadata
+    assert code_cells[0].metadata.get("tags") == ["parameters"], f"{name}: first code cell is not tagged parameters"
+    # The house order of sections, as level-2 headings.
+    headings = [line[3:].strip() for cell in book.cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("## ")]
+    assert headings == ["Setup", "Data", "Models", "Train", "Results", "Analysis"], f"{name}: {headings}"
+
+
+def test_notebooks_match_their_source():
+    for file_name, text in load_script("build_notebooks").build_all().items():
+        assert (FOLDER / file_name).read_text() == text, f"{file_name}: run python notebooks/build_notebooks.py"
+
+
+def test_run_all_plans_every_notebook_with_outputs_outside_git():
+    run_all = load_script("run_all")
+    runs = run_all.plan([], {"epochs": 2}, run_all.DEFAULT_OUTPUT)
+    assert sorted(source.stem for source, _, _ in runs) == sorted(ALL_NOTEBOOKS)
+    assert [source.stem for source, _, _ in runs][:2] == ["00_introduction", "01_utilities"]
+    assert all(target.parent == REPO / "runs" / "notebooks" / "executed" and values == {"epochs": 2}
+               for _, target, values in runs)
+    assert "runs/" in (REPO / ".gitignore").read_text().split()
+    with pytest.raises(ValueError, match="choose from"):
+        run_all.plan(["imagenet"], {}, run_all.DEFAULT_OUTPUT)
+    assert run_all.parse_value("True") is True and run_all.parse_value("None") is None
+    assert run_all.parse_value("3") == 3 and run_all.parse_value("/data/celeba") == "/data/celeba"
+
+
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+def test_notebook_runs_in_smoke_mode(name, tmp_path, monkeypatch):
+    book = execute(name, tmp_path, monkeypatch, **SMOKE)
+    assert all(output.get("output_type") != "error" for cell in book.cells for output in cell.get("outputs", []))
+    figures = tmp_path / "figures" / name
+    if name in DATASET_NOTEBOOKS:
+        assert {path.name for path in figures.iterdir()} == DATASET_FIGURES
+        run_dir = tmp_path / "runs" / f"{name}_smoke"
+        assert json.loads((run_dir / "config.json").read_text())["width"] == 8
+        assert (run_dir / "samples" / "epoch_001.png").is_file()
+    elif name == "01_utilities":
+        assert {path.name for path in figures.iterdir()} == UTILITIES_FIGURES
+    for path in figures.glob("*.png") if figures.is_dir() else ():
+        assert path.read_bytes().startswith(b"\x89PNG"), path
+    if name != "00_introduction":
+        assert list(tmp_path.glob("*_smoke_*")), "smoke fixtures were not written under TMPDIR"
+
+
+def test_fashion_mnist_notebook_on_the_real_data(tmp_path, monkeypatch):
+    from utils.data import load_raw
+
+    try:
+        load_raw("fashion_mnist", limit=1)
+    except FileNotFoundError as error:
+        pytest.skip(f"Fashion-MNIST not installed: {error}")
+    book = execute("fashion_mnist", tmp_path, monkeypatch, smoke=False, limit=256, width=8, epochs=1, batch_size=64)
+    assert "256 training images, 4 steps of 64 per epoch" in text_output(book)
+    assert {path.name for path in (tmp_path / "figures" / "fashion_mnist").iterdir()} == DATASET_FIGURES
+    assert (tmp_path / "runs" / "fashion_mnist" / "generator.keras").is_file()
