@@ -114,10 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--image-size", type=int, default=32, choices=(32, 64, 128))
     bench.add_argument("--batch-size", type=positive_int, default=128)
     bench.add_argument("--width", type=positive_int)
-    bench.add_argument("--channels", type=int, choices=(1, 3), default=1)
+    bench.add_argument("--channels", type=int, choices=(1, 3), help="default: the dataset's own (1 without --data)")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
     bench.add_argument("--data", choices=dataset_names(), help="also time this dataset's input pipeline")
     bench.add_argument("--data-dir")
+    bench.add_argument("--synthetic", type=non_negative_int, default=0,
+                       help="time the pipeline on N generated native-format images of real size instead of --data-dir")
     bench.add_argument("--source", choices=("native", "tfds"), default="native",
                        help="native files (datasets/download_*.sh) or TensorFlow Datasets; with tfds, --data-dir is "
                             "TFDS's data_dir")
@@ -218,7 +220,7 @@ def command_bench(args) -> int:
 
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
-              source=args.source)
+              source=args.source, synthetic=args.synthetic)
     return 0
 
 

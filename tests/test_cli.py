@@ -134,8 +134,19 @@ def test_bench_prints_train_and_pipeline_rates(mnist_dir):
     assert "input pipeline (mnist" in result.stdout and "x the train step" in result.stdout
 
 
+def test_bench_on_synthetic_native_files():
+    result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "1", "--image-size", "64",
+                 "--data", "celeba", "--synthetic", "24")
+    assert result.returncode == 0, result.stderr
+    assert "train step (64 px, width 8, batch 8, 3 channel(s))" in result.stdout
+    import re
+
+    assert re.search(r"input pipeline \(celeba, 24 synthetic images, [1-9]\d* batches\): \d+ images/s, "
+                     r"[\d.]+x the train step", result.stdout), result.stdout
+
+
 def test_help_on_every_command():
-    for command in ("train", "generate", "bench"):
+    for command in ("train", "generate", "evaluate", "bench"):
         result = run(command, "--help")
         assert result.returncode == 0 and "usage: dcgan.py " + command in result.stdout
 

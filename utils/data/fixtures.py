@@ -211,9 +211,10 @@ def write_celeba(directory, n: int, layout: str = "original") -> dict:
     return {"names": names, "attributes": attributes, "partition": partition}
 
 
-def write_lsun_lmdb(directory, n: int, corrupt: int = 0) -> dict:
+def write_lsun_lmdb(directory, n: int, corrupt: int = 0, height: int = 48, width: int = 64) -> dict:
     """bedroom_train_lmdb/ (data.mdb, lock.mdb): keys are 40-hex-char ids, values alternate JPEG and
-    lossless WebP of 48x64 (landscape) images; `corrupt` extra values are not images.
+    lossless WebP of height x width (landscape) images; `corrupt` extra values are not images.
+    (The real export's images have a shorter side of 256: pass height=256, width=341 for benchmarks.)
 
     Returns {'keys', 'formats', 'images'} in key order (corrupt entries have format 'corrupt').
     """
@@ -227,11 +228,11 @@ def write_lsun_lmdb(directory, n: int, corrupt: int = 0) -> dict:
         if i >= n:
             entries.append((key, "corrupt", None, b"\xff\xd8\xff not really a jpeg"))
             continue
-        image = pattern(i, 48, 64)
+        image = pattern(i, height, width)
         kind = "jpeg" if i % 2 == 0 else "webp"
         entries.append((key, kind, image, encode(image, ".jpg" if kind == "jpeg" else ".webp")))
     entries.sort()
-    environment = lmdb.open(str(folder), map_size=1 << 26, subdir=True)
+    environment = lmdb.open(str(folder), map_size=max(1 << 26, 4 * (n + corrupt) * height * width * 3), subdir=True)
     with environment.begin(write=True) as transaction:
         for key, _, _, value in entries:
             transaction.put(key.encode("ascii"), value)
