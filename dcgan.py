@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "(default: 64 at 32 px, 128 at 64 px as in the paper)")
     train.add_argument("--limit", type=non_negative_int, default=0, help="train on the first N images only")
     train.add_argument("--classes", type=class_list, default=(), help="train on these labels only, e.g. 0,7")
+    train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
+                       help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", help="run directory (default: runs/<dataset>)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -115,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--batch-size", type=positive_int, default=128)
     bench.add_argument("--width", type=positive_int)
     bench.add_argument("--channels", type=int, choices=(1, 3), help="default: the dataset's own (1 without --data)")
+    bench.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
+                       help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
+    bench.add_argument("--no-reference", action="store_true", help="skip timing the tutorial-style reference step")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
     bench.add_argument("--data", choices=dataset_names(), help="also time this dataset's input pipeline")
     bench.add_argument("--data-dir")
@@ -150,7 +155,7 @@ def command_train(args) -> int:
         config = DCGANConfig(dataset=args.dataset, source=args.source, image_size=args.image_size,
                              channels=args.channels or int(native_channels), width=args.width or 0,
                              batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
-                             seed=args.seed, limit=args.limit, classes=args.classes)
+                             seed=args.seed, limit=args.limit, classes=args.classes, precision=args.precision)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
@@ -220,7 +225,8 @@ def command_bench(args) -> int:
 
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
-              source=args.source, synthetic=args.synthetic)
+              source=args.source, synthetic=args.synthetic, precision=args.precision,
+              reference=not args.no_reference)
     return 0
 
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 IMAGE_SIZES = (32, 64, 128)
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +28,7 @@ class DCGANConfig:
     seed: int = 0
     limit: int = 0                  # train on the first N images only (0 = all)
     classes: tuple[int, ...] = ()   # train on these labels only (empty = all)
+    precision: str = "float32"      # the paper's; mixed_* compute in 16 bits, keeping D's logit and the losses in float32
 
     def __post_init__(self):
         if self.image_size not in IMAGE_SIZES:
@@ -38,6 +40,8 @@ class DCGANConfig:
         for name in ("epochs", "batch_size", "latent_dim"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
         if self.limit < 0:
             raise ValueError(f"--limit must be 0 (all) or positive, got {self.limit}")
 

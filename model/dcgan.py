@@ -16,6 +16,7 @@ helpers (Grad-CAM, guided backprop, feature extraction) find layers by these nam
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import keras
@@ -31,12 +32,34 @@ def num_blocks(image_size: int) -> int:
     return int(math.log2(image_size // 4))
 
 
+@contextlib.contextmanager
+def _precision(config: DCGANConfig):
+    """Layers built inside take the run's dtype policy; the global policy is restored afterwards."""
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(config.precision)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def _init(config: DCGANConfig):
     return keras.initializers.RandomNormal(mean=0.0, stddev=config.init_stddev)
 
 
 def build_generator(config: DCGANConfig) -> keras.Sequential:
-    """z (None, latent_dim) -> images (None, S, S, C) in [-1, 1]."""
+    """z (None, latent_dim) -> images (None, S, S, C) in [-1, 1] (float32 whatever the precision)."""
+    with _precision(config):
+        return _build_generator(config)
+
+
+def build_discriminator(config: DCGANConfig) -> keras.Sequential:
+    """images (None, S, S, C) in [-1, 1] -> one float32 logit per image (None, 1)."""
+    with _precision(config):
+        return _build_discriminator(config)
+
+
+def _build_generator(config: DCGANConfig) -> keras.Sequential:
     blocks = num_blocks(config.image_size)
     init = _init(config)
     if config.batch_norm:
@@ -71,8 +94,7 @@ def build_generator(config: DCGANConfig) -> keras.Sequential:
     return keras.Sequential(model_layers, name="generator")
 
 
-def build_discriminator(config: DCGANConfig) -> keras.Sequential:
-    """images (None, S, S, C) in [-1, 1] -> one logit per image (None, 1)."""
+def _build_discriminator(config: DCGANConfig) -> keras.Sequential:
     blocks = num_blocks(config.image_size)
     init = _init(config)
     size = config.image_size

@@ -34,6 +34,10 @@ class DCGAN:
         # Sec. 4: Adam, lr 0.0002, beta_1 0.5; one optimizer per network.
         self.g_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="g_adam")
         self.d_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="d_adam")
+        if config.precision == "mixed_float16":
+            # float16 gradients underflow without loss scaling; each network gets its own dynamic scale.
+            self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer, name="g_loss_scale")
+            self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer, name="d_loss_scale")
         # Built now so that a checkpoint restores their slots before the first step is traced.
         self.g_optimizer.build(self.generator.trainable_variables)
         self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -56,6 +60,11 @@ class DCGAN:
                                    step=self.step, epoch=self.epoch, epoch_start=self.epoch_start,
                                    latent_rng=self.latent_rng, layer_rng=layer_rng)
 
+    @staticmethod
+    def _scaled(optimizer, loss):
+        """The loss times the optimizer's loss scale (mixed_float16), or the loss itself."""
+        return optimizer.scale_loss(loss) if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else loss
+
     def _train_step(self, real_images):
         """One D update and one G update on a batch of real images in [-1, 1]; returns the scalars to log."""
         batch_size = tf.shape(real_images)[0]
@@ -68,13 +77,15 @@ class DCGAN:
             d_loss_real = _cross_entropy(tf.ones_like(real_logits), real_logits)
             d_loss_fake = _cross_entropy(tf.zeros_like(fake_logits), fake_logits)
             d_loss = d_loss_real + d_loss_fake
-        d_gradients = tape.gradient(d_loss, self.discriminator.trainable_variables)
+            scaled_d_loss = self._scaled(self.d_optimizer, d_loss)   # on the tape: the scale must be differentiated
+        d_gradients = tape.gradient(scaled_d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(d_gradients, self.discriminator.trainable_variables))
 
         with tf.GradientTape() as tape:
             fake_logits_for_g = self.discriminator(self.generator(latent, training=True), training=True)
             g_loss = _cross_entropy(tf.ones_like(fake_logits_for_g), fake_logits_for_g)   # -log D(G(z))
-        g_gradients = tape.gradient(g_loss, self.generator.trainable_variables)
+            scaled_g_loss = self._scaled(self.g_optimizer, g_loss)
+        g_gradients = tape.gradient(scaled_g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(g_gradients, self.generator.trainable_variables))
 
         self.step.assign_add(1)

@@ -130,15 +130,19 @@ def test_bench_prints_train_and_pipeline_rates(mnist_dir):
     result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "2", "--data", "mnist",
                  "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
-    assert "train step (32 px, width 8, batch 8" in result.stdout
+    assert "train step (32 px, width 8, batch 8, 1 channel(s), float32)" in result.stdout
+    assert "GFLOP per image" in result.stdout and "GFLOP/s achieved" in result.stdout
+    assert "reference step (tutorial style, same networks)" in result.stdout and "ours is" in result.stdout
     assert "input pipeline (mnist" in result.stdout and "x the train step" in result.stdout
+    assert "peak memory of this process" in result.stdout
 
 
 def test_bench_on_synthetic_native_files():
     result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "1", "--image-size", "64",
-                 "--data", "celeba", "--synthetic", "24")
+                 "--data", "celeba", "--synthetic", "24", "--no-reference", "--precision", "mixed_bfloat16")
     assert result.returncode == 0, result.stderr
-    assert "train step (64 px, width 8, batch 8, 3 channel(s))" in result.stdout
+    assert "train step (64 px, width 8, batch 8, 3 channel(s), mixed_bfloat16)" in result.stdout
+    assert "reference step" not in result.stdout
     import re
 
     assert re.search(r"input pipeline \(celeba, 24 synthetic images, [1-9]\d* batches\): \d+ images/s, "

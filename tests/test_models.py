@@ -89,3 +89,15 @@ def test_config_round_trips_through_json(tmp_path):
     config = DCGANConfig(dataset="svhn", channels=3, classes=(1, 2), width=16)
     config.to_json(tmp_path / "config.json")
     assert DCGANConfig.from_json(tmp_path / "config.json") == config
+
+
+def test_flop_count_matches_a_hand_count():
+    """32 px, width 64: G's transposed convolutions 256->128->64->1 on 4->8->16 px inputs, D mirrored."""
+    from utils.bench import forward_flops, train_step_flops
+
+    config = DCGANConfig(image_size=32, width=64)
+    generator_macs = 100 * 4096 + 25 * (16 * 256 * 128 + 64 * 128 * 64 + 256 * 64 * 1)
+    discriminator_macs = 25 * (256 * 1 * 64 + 64 * 64 * 128 + 16 * 128 * 256) + 4096
+    assert forward_flops(build_generator(config)) == 2 * generator_macs
+    assert forward_flops(build_discriminator(config)) == 2 * discriminator_macs
+    assert train_step_flops(config) == 2 * (4 * generator_macs + 8 * discriminator_macs)

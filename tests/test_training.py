@@ -124,3 +124,25 @@ def test_streamed_epoch_shorter_than_planned_resumes_correctly(tmp_path):
                         log=lambda line: None)
     assert history["epoch"] == [1] * 5 + [2] * 5
     assert history["step"] == list(range(1, 11))
+
+
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_step(tiny_config, precision):
+    import keras
+
+    config = tiny_config.__class__(**{**tiny_config.__dict__, "precision": precision})
+    gan = DCGAN(config)
+    compute = precision.removeprefix("mixed_")
+    assert gan.generator.get_layer("up1").compute_dtype == compute
+    assert gan.discriminator.get_layer("down2").compute_dtype == compute
+    assert gan.discriminator.get_layer("logit").compute_dtype == "float32"   # logit and losses in float32
+    assert gan.generator.get_layer("up1").kernel.dtype == "float32"          # master weights stay float32
+    assert keras.config.dtype_policy().name == "float32"                    # nothing leaks into other models
+    assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer) == (precision == "mixed_float16")
+    before = gan.generator.get_layer("up1").kernel.numpy().copy()
+    batch = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    for _ in range(2):
+        values = {key: float(value) for key, value in gan.train_step(batch).items()}
+    assert all(np.isfinite(list(values.values())))
+    assert not np.allclose(before, gan.generator.get_layer("up1").kernel.numpy())
+    assert gan.generator(tf.zeros((2, 100)), training=False).dtype == tf.float32

@@ -1,29 +1,107 @@
-"""Throughput of the compiled train step and of a dataset's input pipeline (`dcgan.py bench`)."""
+"""Throughput of the compiled train step and of a dataset's input pipeline (`dcgan.py bench`).
+
+Beside our step it times, in the same process on the same batch, a plain reference step for the same
+architecture in the style of the TensorFlow DCGAN tutorial (one `tf.function`, two `GradientTape`s
+over one forward pass), so the ratio of the two can be checked on any machine.
+"""
 
 from __future__ import annotations
 
+import resource
 import time
+
+import keras
+from keras import layers
 
 import numpy as np
 import tensorflow as tf
 
 from model.config import DCGANConfig
+from model.dcgan import build_discriminator, build_generator
 from model.gan import DCGAN
 
 WARMUP_STEPS = 3
 
 
-def time_train_step(config: DCGANConfig, steps: int) -> float:
-    """Images/s of DCGAN.train_step on random batches (the data is on the device: the step alone)."""
-    gan = DCGAN(config)
-    batch = tf.random.uniform((config.batch_size, config.image_size, config.image_size, config.channels), -1, 1)
+def forward_flops(model: keras.Model) -> int:
+    """FLOPs (2 per multiply-add) of one image's forward pass through the Dense and convolution layers."""
+    total = 0
+    for layer in model.layers:
+        if isinstance(layer, layers.Conv2DTranspose):   # every input pixel scatters a k x k x out kernel
+            _, height, width, in_maps = layer.input.shape
+            total += height * width * in_maps * int(np.prod(layer.kernel_size)) * layer.filters
+        elif isinstance(layer, layers.Conv2D):          # every output pixel gathers a k x k x in kernel
+            _, height, width, out_maps = layer.output.shape
+            total += height * width * out_maps * int(np.prod(layer.kernel_size)) * layer.input.shape[-1]
+        elif isinstance(layer, layers.Dense):
+            total += layer.input.shape[-1] * layer.units
+    return 2 * total
+
+
+def train_step_flops(config: DCGANConfig) -> int:
+    """FLOPs per image of one DCGAN.train_step, counting a backward pass as twice its forward pass.
+
+    D update: G forward, D forward on the real and the fake batch, D backward on both (G + 6 D).
+    G update: G forward, D forward, D backward to its input (about one D forward), G backward (3 G + 2 D).
+    """
+    return 4 * forward_flops(build_generator(config)) + 8 * forward_flops(build_discriminator(config))
+
+
+def _random_batch(config: DCGANConfig):
+    return tf.random.uniform((config.batch_size, config.image_size, config.image_size, config.channels), -1, 1,
+                             seed=0)
+
+
+def _images_per_second(step, batch, batch_size: int, steps: int) -> float:
     for _ in range(WARMUP_STEPS):   # tracing and the first oneDNN primitive creation
-        float(gan.train_step(batch)["d_loss"])
+        np.asarray(step(batch))
     started = time.perf_counter()
     for _ in range(steps):
-        result = gan.train_step(batch)
-    float(result["d_loss"])
-    return steps * config.batch_size / (time.perf_counter() - started)
+        result = step(batch)
+    np.asarray(result)
+    return steps * batch_size / (time.perf_counter() - started)
+
+
+def time_train_step(config: DCGANConfig, steps: int) -> float:
+    """Images/s of DCGAN.train_step on one batch kept in memory (the step alone, no input pipeline)."""
+    gan = DCGAN(config)
+    return _images_per_second(lambda batch: gan.train_step(batch)["d_loss"], _random_batch(config),
+                              config.batch_size, steps)
+
+
+def reference_step(config: DCGANConfig):
+    """The plain tutorial-style step for the same networks: both losses from one forward pass, two tapes."""
+    generator, discriminator = build_generator(config), build_discriminator(config)
+    g_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+    d_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1)
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @tf.function
+    def step(images):
+        noise = tf.random.normal((tf.shape(images)[0], config.latent_dim))
+        with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            generated = generator(noise, training=True)
+            real_output = discriminator(images, training=True)
+            fake_output = discriminator(generated, training=True)
+            g_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+            d_loss = (cross_entropy(tf.ones_like(real_output), real_output)
+                      + cross_entropy(tf.zeros_like(fake_output), fake_output))
+        g_optimizer.apply_gradients(zip(g_tape.gradient(g_loss, generator.trainable_variables),
+                                        generator.trainable_variables))
+        d_optimizer.apply_gradients(zip(d_tape.gradient(d_loss, discriminator.trainable_variables),
+                                        discriminator.trainable_variables))
+        return d_loss
+
+    return step
+
+
+def time_reference_step(config: DCGANConfig, steps: int) -> float:
+    return _images_per_second(reference_step(config), _random_batch(config), config.batch_size, steps)
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def time_pipeline(dataset: str, data_dir, config: DCGANConfig, max_batches: int = 200,
@@ -59,16 +137,26 @@ def write_synthetic(dataset: str, directory, num_images: int) -> None:
 
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
-              source="native", synthetic=0, log=print) -> dict:
+              source="native", synthetic=0, precision="float32", reference=True, log=print) -> dict:
     """Time the train step, and (with `dataset`) the input pipeline on `data_dir`, or on `synthetic`
     generated native-format images when that is given."""
     if channels is None:   # the dataset's own: grayscale for the MNIST family, colour for the rest
         channels = 1 if dataset in (None, "mnist", "fashion_mnist") else 3
-    config = DCGANConfig(image_size=image_size, batch_size=batch_size, width=width, channels=channels)
-    results = {"image_size": image_size, "batch_size": batch_size, "width": config.d_width}
+    config = DCGANConfig(image_size=image_size, batch_size=batch_size, width=width, channels=channels,
+                         precision=precision)
+    results = {"image_size": image_size, "batch_size": batch_size, "width": config.d_width, "precision": precision,
+               "tensorflow": tf.__version__, "devices": [device.name for device in tf.config.list_logical_devices()]}
     results["train_images_per_s"] = time_train_step(config, steps)
-    log(f"train step ({image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s)): "
-        f"{results['train_images_per_s']:.0f} images/s")
+    results["flops_per_image"] = train_step_flops(config)
+    results["achieved_gflops"] = results["train_images_per_s"] * results["flops_per_image"] / 1e9
+    log(f"train step ({image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s), "
+        f"{precision}): {results['train_images_per_s']:.0f} images/s, {results['flops_per_image'] / 1e9:.2f} "
+        f"GFLOP per image, {results['achieved_gflops']:.1f} GFLOP/s achieved")
+    if reference:
+        results["reference_images_per_s"] = time_reference_step(config, steps)
+        results["speed_vs_reference"] = results["train_images_per_s"] / results["reference_images_per_s"]
+        log(f"reference step (tutorial style, same networks): {results['reference_images_per_s']:.0f} images/s; "
+            f"ours is {results['speed_vs_reference']:.2f}x it")
     if dataset and synthetic:
         import tempfile
 
@@ -82,4 +170,6 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
         results["pipeline_to_step_ratio"] = rate / results["train_images_per_s"]
         log(f"input pipeline ({dataset}{f', {synthetic} synthetic images' if synthetic else ''}, {batches} batches): {rate:.0f} images/s, "
             f"{results['pipeline_to_step_ratio']:.1f}x the train step")
+    results["peak_memory_mib"] = peak_memory_mib()
+    log(f"peak memory of this process: {results['peak_memory_mib']:.0f} MiB")
     return results
