@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--channels", type=int, choices=(1, 3), help="default: the dataset's own (1 without --data)")
     bench.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
+    bench.add_argument("--xla", action="store_true", help="also time the step compiled with XLA (jit_compile)")
     bench.add_argument("--no-reference", action="store_true", help="skip timing the tutorial-style reference step")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
     bench.add_argument("--data", choices=dataset_names(), help="also time this dataset's input pipeline")
@@ -226,7 +227,7 @@ def command_bench(args) -> int:
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
               source=args.source, synthetic=args.synthetic, precision=args.precision,
-              reference=not args.no_reference)
+              reference=not args.no_reference, xla=args.xla)
     return 0
 
 

@@ -27,7 +27,7 @@ def _cross_entropy(labels, logits):
 class DCGAN:
     """G, D, their Adam optimizers, the step/epoch counters and the latent random generator."""
 
-    def __init__(self, config: DCGANConfig):
+    def __init__(self, config: DCGANConfig, jit_compile: bool = False):
         self.config = config
         self.generator = build_generator(config)
         self.discriminator = build_discriminator(config)
@@ -47,7 +47,8 @@ class DCGAN:
         # which stays right when a streamed epoch was shorter than planned (corrupt images skipped).
         self.epoch_start = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_start")
         self.latent_rng = tf.random.Generator.from_seed(config.seed)
-        self.train_step = tf.function(self._train_step, reduce_retracing=True)
+        # XLA fuses the step's small ops, which pays on GPUs; on CPUs it is often slower (see `dcgan.py bench --xla`).
+        self.train_step = tf.function(self._train_step, reduce_retracing=True, jit_compile=jit_compile)
 
     def checkpoint(self) -> tf.train.Checkpoint:
         # Keras keeps the random state of layers such as Dropout outside the model's checkpointed

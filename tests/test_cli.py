@@ -1,6 +1,7 @@
 """The headless CLI as a user runs it: real subprocesses, real exit codes, real files."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -139,12 +140,12 @@ def test_bench_prints_train_and_pipeline_rates(mnist_dir):
 
 def test_bench_on_synthetic_native_files():
     result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "1", "--image-size", "64",
-                 "--data", "celeba", "--synthetic", "24", "--no-reference", "--precision", "mixed_bfloat16")
+                 "--data", "celeba", "--synthetic", "24", "--no-reference", "--precision", "mixed_bfloat16",
+                 "--xla")
     assert result.returncode == 0, result.stderr
     assert "train step (64 px, width 8, batch 8, 3 channel(s), mixed_bfloat16)" in result.stdout
     assert "reference step" not in result.stdout
-    import re
-
+    assert re.search(r"compiled with XLA \(jit_compile\): \d+ images/s", result.stdout), result.stdout
     assert re.search(r"input pipeline \(celeba, 24 synthetic images, [1-9]\d* batches\): \d+ images/s, "
                      r"[\d.]+x the train step", result.stdout), result.stdout
 

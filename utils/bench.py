@@ -62,9 +62,9 @@ def _images_per_second(step, batch, batch_size: int, steps: int) -> float:
     return steps * batch_size / (time.perf_counter() - started)
 
 
-def time_train_step(config: DCGANConfig, steps: int) -> float:
+def time_train_step(config: DCGANConfig, steps: int, jit_compile: bool = False) -> float:
     """Images/s of DCGAN.train_step on one batch kept in memory (the step alone, no input pipeline)."""
-    gan = DCGAN(config)
+    gan = DCGAN(config, jit_compile=jit_compile)
     return _images_per_second(lambda batch: gan.train_step(batch)["d_loss"], _random_batch(config),
                               config.batch_size, steps)
 
@@ -137,7 +137,7 @@ def write_synthetic(dataset: str, directory, num_images: int) -> None:
 
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
-              source="native", synthetic=0, precision="float32", reference=True, log=print) -> dict:
+              source="native", synthetic=0, precision="float32", reference=True, xla=False, log=print) -> dict:
     """Time the train step, and (with `dataset`) the input pipeline on `data_dir`, or on `synthetic`
     generated native-format images when that is given."""
     if channels is None:   # the dataset's own: grayscale for the MNIST family, colour for the rest
@@ -147,11 +147,15 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
     results = {"image_size": image_size, "batch_size": batch_size, "width": config.d_width, "precision": precision,
                "tensorflow": tf.__version__, "devices": [device.name for device in tf.config.list_logical_devices()]}
     results["train_images_per_s"] = time_train_step(config, steps)
+    if xla:
+        results["xla_images_per_s"] = time_train_step(config, steps, jit_compile=True)
     results["flops_per_image"] = train_step_flops(config)
     results["achieved_gflops"] = results["train_images_per_s"] * results["flops_per_image"] / 1e9
     log(f"train step ({image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s), "
         f"{precision}): {results['train_images_per_s']:.0f} images/s, {results['flops_per_image'] / 1e9:.2f} "
         f"GFLOP per image, {results['achieved_gflops']:.1f} GFLOP/s achieved")
+    if xla:
+        log(f"the same step compiled with XLA (jit_compile): {results['xla_images_per_s']:.0f} images/s")
     if reference:
         results["reference_images_per_s"] = time_reference_step(config, steps)
         results["speed_vs_reference"] = results["train_images_per_s"] / results["reference_images_per_s"]
