@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--classes", type=class_list, default=(), help="train on these labels only, e.g. 0,7")
     train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
+    train.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
+                       help="one device (default), all GPUs of this machine (mirrored), or several machines "
+                            "named in TF_CONFIG (multiworker); the batch is global")
+    train.add_argument("--sync-batch-norm", action="store_true", help="with several devices: BatchNorm over the "
+                                                                      "global batch")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", help="run directory (default: runs/<dataset>)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -136,6 +141,7 @@ def command_train(args) -> int:
     from model.config import DCGANConfig
     from utils.data import load_raw
     from utils.data.pipeline import TrainingData
+    from model.gan import make_strategy
     from utils.trainer import TrainingStopped, prepare_run_dir, train
 
     out_dir = Path(args.out or Path("runs") / args.dataset)
@@ -156,14 +162,16 @@ def command_train(args) -> int:
         config = DCGANConfig(dataset=args.dataset, source=args.source, image_size=args.image_size,
                              channels=args.channels or int(native_channels), width=args.width or 0,
                              batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
-                             seed=args.seed, limit=args.limit, classes=args.classes, precision=args.precision)
+                             seed=args.seed, limit=args.limit, classes=args.classes, precision=args.precision,
+                             sync_batch_norm=args.sync_batch_norm)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
           f"run directory {out_dir}", flush=True)
     try:
         train(config, data, out_dir, resume=args.resume, checkpoint_every=args.checkpoint_every,
-              progress=not args.no_progress, log=lambda line: print(line, flush=True))
+              progress=not args.no_progress, log=lambda line: print(line, flush=True),
+              strategy=make_strategy(args.strategy))
     except TrainingStopped as stopped:
         print(f"dcgan.py: {stopped}", file=sys.stderr)
         return stopped.exit_code

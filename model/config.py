@@ -28,6 +28,7 @@ class DCGANConfig:
     seed: int = 0
     limit: int = 0                  # train on the first N images only (0 = all)
     classes: tuple[int, ...] = ()   # train on these labels only (empty = all)
+    sync_batch_norm: bool = False   # several devices: BatchNorm statistics over the global batch, not each replica's
     precision: str = "float32"      # the paper's; mixed_* compute in 16 bits, keeping D's logit and the losses in float32
 
     def __post_init__(self):

@@ -72,7 +72,7 @@ def _build_generator(config: DCGANConfig) -> keras.Sequential:
                                   kernel_initializer=init, name="project"),
                      layers.Reshape((4, 4, top_maps), name="project_reshape")]
     if config.batch_norm:
-        model_layers += [layers.BatchNormalization(name="project_bn"), layers.ReLU(name="project_act")]
+        model_layers += [layers.BatchNormalization(synchronized=config.sync_batch_norm, name="project_bn"), layers.ReLU(name="project_act")]
     else:
         model_layers += [layers.LeakyReLU(config.leaky_slope, name="project_act")]
     # (None, 4, 4, top_maps)
@@ -83,7 +83,7 @@ def _build_generator(config: DCGANConfig) -> keras.Sequential:
                                                    use_bias=not config.batch_norm, kernel_initializer=init,
                                                    name=f"up{block}"))
         if config.batch_norm:
-            model_layers += [layers.BatchNormalization(name=f"up{block}_bn"), layers.ReLU(name=f"up{block}_act")]
+            model_layers += [layers.BatchNormalization(synchronized=config.sync_batch_norm, name=f"up{block}_bn"), layers.ReLU(name=f"up{block}_act")]
         else:
             model_layers.append(layers.LeakyReLU(config.leaky_slope, name=f"up{block}_act"))
         # (None, 4 * 2**block, 4 * 2**block, maps)
@@ -106,7 +106,7 @@ def _build_discriminator(config: DCGANConfig) -> keras.Sequential:
         model_layers.append(layers.Conv2D(maps, KERNEL_SIZE, strides=2, padding="same", use_bias=not use_bn,
                                           kernel_initializer=init, name=f"down{block}"))
         if use_bn:
-            model_layers.append(layers.BatchNormalization(name=f"down{block}_bn"))
+            model_layers.append(layers.BatchNormalization(synchronized=config.sync_batch_norm, name=f"down{block}_bn"))
         model_layers.append(layers.LeakyReLU(config.leaky_slope, name=f"down{block}_act"))
         size //= 2
         # (None, size, size, maps)

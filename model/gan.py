@@ -9,6 +9,12 @@ Each step updates D once, then G once (as the original code alternates them), wi
 cross-entropy on logits and the non-saturating generator loss -log D(G(z)) (paper Sec. 4 /
 Goodfellow et al. 2014 Sec. 3). Real and fake batches go through D in separate calls: concatenated,
 they would share one set of BatchNorm batch statistics, which is not what the paper trains.
+
+Several devices (`tf.distribute.MirroredStrategy`, or `MultiWorkerMirroredStrategy` across
+machines) run the same step: each replica takes its slice of the global batch, every loss is
+averaged over the global batch, and Keras' optimizers sum the replicas' gradients, so one
+distributed step computes the update of one single-device step on the whole batch (exactly so
+with `sync_batch_norm`, whose BatchNorm statistics are those of the global batch).
 """
 
 from __future__ import annotations
@@ -20,35 +26,77 @@ from model.config import DCGANConfig
 from model.dcgan import build_discriminator, build_generator
 
 
-def _cross_entropy(labels, logits):
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+STRATEGIES = ("default", "mirrored", "multiworker")
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy | None:
+    """None for one device; MirroredStrategy for the GPUs (or CPUs) of this machine; MultiWorkerMirrored
+    across the machines named in the TF_CONFIG environment variable."""
+    if name == "default":
+        return None
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise ValueError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+
+
+def _mean_cross_entropy(labels, logits, global_batch_size):
+    """Cross-entropy summed over this replica's examples and divided by the global batch size."""
+    per_example = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+    return tf.reduce_sum(per_example) / tf.cast(global_batch_size, per_example.dtype)
 
 
 class DCGAN:
     """G, D, their Adam optimizers, the step/epoch counters and the latent random generator."""
 
-    def __init__(self, config: DCGANConfig, jit_compile: bool = False):
+    def __init__(self, config: DCGANConfig, jit_compile: bool = False, strategy: tf.distribute.Strategy | None = None):
         self.config = config
-        self.generator = build_generator(config)
-        self.discriminator = build_discriminator(config)
-        # Sec. 4: Adam, lr 0.0002, beta_1 0.5; one optimizer per network.
-        self.g_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="g_adam")
-        self.d_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="d_adam")
-        if config.precision == "mixed_float16":
-            # float16 gradients underflow without loss scaling; each network gets its own dynamic scale.
-            self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer, name="g_loss_scale")
-            self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer, name="d_loss_scale")
-        # Built now so that a checkpoint restores their slots before the first step is traced.
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-        self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")   # completed epochs
-        # The step at which the current epoch began: a resumed epoch skips (step - epoch_start) batches,
-        # which stays right when a streamed epoch was shorter than planned (corrupt images skipped).
-        self.epoch_start = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_start")
-        self.latent_rng = tf.random.Generator.from_seed(config.seed)
+        self.distributed = strategy is not None
+        self.strategy = strategy or tf.distribute.get_strategy()
+        if self.distributed and config.batch_size % self.strategy.num_replicas_in_sync:
+            raise ValueError(f"--batch-size {config.batch_size} does not split evenly over "
+                             f"{self.strategy.num_replicas_in_sync} replicas; choose a multiple of it")
+        with self.strategy.scope():
+            self.generator = build_generator(config)
+            self.discriminator = build_discriminator(config)
+            # Sec. 4: Adam, lr 0.0002, beta_1 0.5; one optimizer per network.
+            self.g_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="g_adam")
+            self.d_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="d_adam")
+            if config.precision == "mixed_float16":
+                # float16 gradients underflow without loss scaling; each network gets its own dynamic scale.
+                self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer, name="g_loss_scale")
+                self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer, name="d_loss_scale")
+            # Built now so that a checkpoint restores their slots before the first step is traced.
+            self.g_optimizer.build(self.generator.trainable_variables)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
+            self.step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")   # completed epochs
+            # The step at which the current epoch began: a resumed epoch skips (step - epoch_start) batches,
+            # which stays right when a streamed epoch was shorter than planned (corrupt images skipped).
+            self.epoch_start = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch_start")
+            self.latent_rng = tf.random.Generator.from_seed(config.seed)
         # XLA fuses the step's small ops, which pays on GPUs; on CPUs it is often slower (see `dcgan.py bench --xla`).
-        self.train_step = tf.function(self._train_step, reduce_retracing=True, jit_compile=jit_compile)
+        compile_options = dict(reduce_retracing=True, jit_compile=jit_compile)
+        self._single_step = tf.function(self._train_step, **compile_options)
+        self._distributed_step = tf.function(self._distributed_train_step, **compile_options)
+        self.update = tf.function(self._distributed_update, **compile_options)
+
+    @property
+    def steps_done(self) -> int:
+        return int(self.step.numpy())   # .numpy(): a MirroredVariable has no __int__
+
+    @property
+    def epochs_done(self) -> int:
+        return int(self.epoch.numpy())
+
+    def distribute(self, dataset: tf.data.Dataset):
+        """The dataset as the step wants it: split across replicas under a strategy, as it is otherwise."""
+        return self.strategy.experimental_distribute_dataset(dataset) if self.distributed else dataset
+
+    def train_step(self, real_images):
+        """One D and one G update on a batch in [-1, 1] (distributed: a batch from `distribute`)."""
+        return (self._distributed_step if self.distributed else self._single_step)(real_images)
 
     def checkpoint(self) -> tf.train.Checkpoint:
         # Keras keeps the random state of layers such as Dropout outside the model's checkpointed
@@ -67,32 +115,60 @@ class DCGAN:
         return optimizer.scale_loss(loss) if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else loss
 
     def _train_step(self, real_images):
-        """One D update and one G update on a batch of real images in [-1, 1]; returns the scalars to log."""
-        batch_size = tf.shape(real_images)[0]
-        latent = self.latent_rng.normal((batch_size, self.config.latent_dim))
+        latent = self.latent_rng.normal((tf.shape(real_images)[0], self.config.latent_dim))
+        values = self._replica_update(real_images, latent, tf.shape(real_images)[0])
+        self.step.assign_add(1)
+        return values
 
+    def _distributed_train_step(self, distributed_images):
+        def replica_step(real_images):
+            global_batch = tf.shape(real_images)[0] * self.strategy.num_replicas_in_sync
+            latent = self.latent_rng.normal((tf.shape(real_images)[0], self.config.latent_dim))
+            return self._replica_update(real_images, latent, global_batch)
+
+        values = self.strategy.run(replica_step, args=(distributed_images,))
+        self.step.assign_add(1)
+        return {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+                for key, value in values.items()}
+
+    def _distributed_update(self, real_images, latent):
+        """One update from given images and latent vectors (both split across replicas under a strategy):
+        the deterministic core that tests compare across strategies. Does not advance `step`."""
+        if not self.distributed:
+            return self._replica_update(real_images, latent, tf.shape(real_images)[0])
+
+        def replica_update(images, local_latent):
+            global_batch = tf.shape(images)[0] * self.strategy.num_replicas_in_sync
+            return self._replica_update(images, local_latent, global_batch)
+
+        values = self.strategy.run(replica_update, args=(real_images, latent))
+        return {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+                for key, value in values.items()}
+
+    def _replica_update(self, real_images, latent, global_batch_size):
+        """D then G on this replica's images; every scalar is this replica's share of the global mean."""
         with tf.GradientTape() as tape:
             fake_images = self.generator(latent, training=True)
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
-            d_loss_real = _cross_entropy(tf.ones_like(real_logits), real_logits)
-            d_loss_fake = _cross_entropy(tf.zeros_like(fake_logits), fake_logits)
-            d_loss = d_loss_real + d_loss_fake
+            d_loss = (_mean_cross_entropy(tf.ones_like(real_logits), real_logits, global_batch_size)
+                      + _mean_cross_entropy(tf.zeros_like(fake_logits), fake_logits, global_batch_size))
             scaled_d_loss = self._scaled(self.d_optimizer, d_loss)   # on the tape: the scale must be differentiated
         d_gradients = tape.gradient(scaled_d_loss, self.discriminator.trainable_variables)
         self.d_optimizer.apply_gradients(zip(d_gradients, self.discriminator.trainable_variables))
 
         with tf.GradientTape() as tape:
             fake_logits_for_g = self.discriminator(self.generator(latent, training=True), training=True)
-            g_loss = _cross_entropy(tf.ones_like(fake_logits_for_g), fake_logits_for_g)   # -log D(G(z))
+            g_loss = _mean_cross_entropy(tf.ones_like(fake_logits_for_g), fake_logits_for_g,   # -log D(G(z))
+                                         global_batch_size)
             scaled_g_loss = self._scaled(self.g_optimizer, g_loss)
         g_gradients = tape.gradient(scaled_g_loss, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(g_gradients, self.generator.trainable_variables))
 
-        self.step.assign_add(1)
+        batch = tf.cast(global_batch_size, tf.float32)
         return {
             "d_loss": d_loss,
             "g_loss": g_loss,
-            "d_real": tf.reduce_mean(tf.sigmoid(real_logits)),    # D(x): near 1 when D wins
-            "d_fake": tf.reduce_mean(tf.sigmoid(fake_logits)),    # D(G(z)) before the G update
+            "d_real": tf.reduce_sum(tf.sigmoid(real_logits)) / batch,    # D(x): near 1 when D wins
+            "d_fake": tf.reduce_sum(tf.sigmoid(fake_logits)) / batch,    # D(G(z)) before the G update
         }

@@ -221,3 +221,13 @@ def test_evaluate_errors_are_one_line(trained_run, mnist_dir, tmp_path, args, me
     monkeypatch.setenv("DCGAN_INCEPTION_DIR", str(tmp_path / "no-inception-here"))
     result = run("evaluate", "--model", str(trained_run), "--data-dir", str(mnist_dir), "--num-samples", "8", *args)
     assert result.returncode == 2 and message in last_line(result) and "Traceback" not in result.stderr
+
+
+def test_train_with_the_mirrored_strategy_flag(mnist_dir, tmp_path):
+    """On one device MirroredStrategy has one replica, but the distributed code path runs end to end."""
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out),
+                 "--strategy", "mirrored", "--sync-batch-norm", *TINY)
+    assert result.returncode == 0, result.stderr
+    assert (out / "generator.keras").is_file()
+    assert '"sync_batch_norm": true' in (out / "config.json").read_text()

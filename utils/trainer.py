@@ -172,7 +172,7 @@ def prepare_run_dir(out_dir: Path, resume: bool) -> None:
 
 
 def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: bool = False,
-          checkpoint_every: int = 100, progress: bool = True, log=print) -> dict[str, list]:
+          checkpoint_every: int = 100, progress: bool = True, log=print, strategy=None) -> dict[str, list]:
     """Train (or resume) a DCGAN into `out_dir`; returns the loss history.
 
     Raises TrainingStopped on SIGINT/SIGTERM (after a checkpoint) or on a non-finite loss
@@ -181,17 +181,17 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
     out_dir = Path(out_dir)
     prepare_run_dir(out_dir, resume)
     keras.utils.set_random_seed(config.seed)
-    gan = DCGAN(config)
+    gan = DCGAN(config, strategy=strategy)
     manager = tf.train.CheckpointManager(gan.checkpoint(), out_dir / "checkpoints", max_to_keep=3)
     history_path = out_dir / "history.csv"
     check_free_space(out_dir, checkpoint_bytes(gan))
     if resume:
         restored = restore_latest(gan, manager, log)
         if restored:
-            log(f"resumed from {restored}: epoch {int(gan.epoch)}, step {int(gan.step)}")
+            log(f"resumed from {restored}: epoch {gan.epochs_done}, step {gan.steps_done}")
         else:
             log(f"{out_dir} has no usable checkpoint: starting from step 0")
-    history = read_history(history_path, int(gan.step)) if resume else {column: [] for column in COLUMNS}
+    history = read_history(history_path, gan.steps_done) if resume else {column: [] for column in COLUMNS}
     config.to_json(out_dir / "config.json")
     (out_dir / "data.json").write_text(json.dumps({
         "num_examples": data.num_examples, "steps_per_epoch": data.steps_per_epoch,
@@ -205,15 +205,15 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
         bad = [weight.path for model in (gan.generator, gan.discriminator) for weight in model.weights
                if not np.isfinite(np.asarray(weight)).all()]
         if bad:
-            raise TrainingStopped(f"step {int(gan.step)}: non-finite values in {', '.join(bad[:3])}; the run "
+            raise TrainingStopped(f"step {gan.steps_done}: non-finite values in {', '.join(bad[:3])}; the run "
                                   f"diverged. The last good checkpoint ({manager.latest_checkpoint}) stays the "
                                   "latest. Try a lower learning rate, or keep BatchNorm on", exit_code=3)
         try:
             write_history(history, history_path)
-            manager.save(checkpoint_number=int(gan.step))
+            manager.save(checkpoint_number=gan.steps_done)
         except (OSError, tf.errors.OpError) as error:
             previous = manager.latest_checkpoint or "none yet"
-            raise TrainingStopped(f"could not write a checkpoint at step {int(gan.step)} ({error}); the previous one "
+            raise TrainingStopped(f"could not write a checkpoint at step {gan.steps_done} ({error}); the previous one "
                                   f"({previous}) is intact. Free some space or fix the folder, then resume with "
                                   f"--resume --out {out_dir}", exit_code=4) from None
 
@@ -221,39 +221,39 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
 
     steps_per_epoch = data.steps_per_epoch
     with _StopRequest() as stop:
-        for epoch in range(int(gan.epoch), config.epochs):
-            done_in_epoch = int(gan.step) - int(gan.epoch_start)
+        for epoch in range(gan.epochs_done, config.epochs):
+            done_in_epoch = gan.steps_done - int(gan.epoch_start.numpy())
             started, images_seen = time.perf_counter(), 0
             bar = tqdm(total=steps_per_epoch, initial=done_in_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
                        disable=not progress, file=sys.stderr, mininterval=1.0 if sys.stderr.isatty() else 30.0,
                        dynamic_ncols=True)
-            for real_images in data.epoch_dataset(epoch, skip_batches=done_in_epoch):
+            for real_images in gan.distribute(data.epoch_dataset(epoch, skip_batches=done_in_epoch)):
                 values = {key: float(value) for key, value in gan.train_step(real_images).items()}
                 if not all(math.isfinite(value) for value in values.values()):
                     bar.close()
                     raise TrainingStopped(
-                        f"step {int(gan.step)}: non-finite loss ({values}); the run diverged. The last good "
+                        f"step {gan.steps_done}: non-finite loss ({values}); the run diverged. The last good "
                         f"checkpoint ({manager.latest_checkpoint or 'none yet'}) stays the latest. Try a lower "
                         "learning rate, or keep BatchNorm on", exit_code=3)
-                watch.update(values["d_loss"], int(gan.step))
-                history["step"].append(int(gan.step))
+                watch.update(values["d_loss"], gan.steps_done)
+                history["step"].append(gan.steps_done)
                 history["epoch"].append(epoch + 1)
                 for key, value in values.items():
                     history[key].append(value)
-                images_seen += real_images.shape[0]
+                images_seen += config.batch_size
                 bar.update(1)
                 bar.set_postfix(d_loss=f"{values['d_loss']:.3f}", g_loss=f"{values['g_loss']:.3f}",
                                 refresh=False)
                 if stop.signal_name:
                     bar.close()
                     save_checkpoint()
-                    raise TrainingStopped(f"{stop.signal_name}: stopped at step {int(gan.step)} with a checkpoint; "
+                    raise TrainingStopped(f"{stop.signal_name}: stopped at step {gan.steps_done} with a checkpoint; "
                                           f"continue with the same command plus --resume --out {out_dir}", exit_code=0)
-                if int(gan.step) % checkpoint_every == 0:
+                if gan.steps_done % checkpoint_every == 0:
                     save_checkpoint()
             bar.close()
             gan.epoch.assign(epoch + 1)
-            gan.epoch_start.assign(gan.step)
+            gan.epoch_start.assign(gan.steps_done)
             seconds = time.perf_counter() - started
             grid_images = np.asarray(gan.generator(fixed_latent, training=False))
             save_grid(grid_images, out_dir / "samples" / f"epoch_{epoch + 1:03d}.png", columns=8)
