@@ -129,3 +129,19 @@ def test_guided_backprop_on_tiny_dcgan_discriminator_and_random_baseline():
         assert shown.min() >= 0.0 and shown.max() <= 1.0
         heatmaps = saliency.grad_cam(model, images)
         assert heatmaps.shape == (4, 32, 32)
+
+
+def test_grad_cam_on_a_discriminator_loaded_from_keras_file(tmp_path):
+    """The trained D users analyse comes from a .keras file; Grad-CAM must work on it as built."""
+    import keras
+
+    from model.config import DCGANConfig
+    from model.dcgan import build_discriminator
+    from utils.saliency import grad_cam
+
+    discriminator = build_discriminator(DCGANConfig(width=8))
+    discriminator.save(tmp_path / "discriminator.keras")
+    loaded = keras.models.load_model(tmp_path / "discriminator.keras", safe_mode=True)
+    images = np.random.default_rng(0).uniform(-1, 1, (3, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(grad_cam(loaded, images), grad_cam(discriminator, images), atol=1e-5)
+    assert grad_cam(loaded, images).max() > 0

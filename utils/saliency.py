@@ -36,11 +36,22 @@ def grad_cam(discriminator: keras.Model, images, layer_name: str | None = None, 
     if target not in ("real", "fake"):
         raise ValueError(f"target must be 'real' or 'fake', got {target!r}")
     layer_name = layer_name or dcgan.last_conv_name(discriminator)
-    grad_model = keras.Model(discriminator.inputs,
-                             [discriminator.get_layer(layer_name).output, discriminator.outputs[0]])
+    names = [layer.name for layer in discriminator.layers]
+    if layer_name not in names:
+        raise ValueError(f"{discriminator.name} has no layer {layer_name!r}")
+    split = names.index(layer_name) + 1
     images = tf.convert_to_tensor(images, dtype=tf.float32)
+    # The Sequential is run layer by layer rather than through a functional sub-model
+    # (keras-io's recipe): a Sequential loaded from .keras can keep its output and its layers'
+    # outputs in two symbolic graphs, and such a sub-model then has no gradient path.
     with tf.GradientTape() as tape:
-        activations, logits = grad_model(images, training=False)
+        activations = images
+        for layer in discriminator.layers[:split]:
+            activations = layer(activations, training=False)
+        tape.watch(activations)
+        logits = activations
+        for layer in discriminator.layers[split:]:
+            logits = layer(logits, training=False)
         score = tf.reduce_sum(logits if target == "real" else -logits)
     gradients = tape.gradient(score, activations)                      # (N, h, w, maps)
     # Selvaraju et al. Eq. 1: one weight per map, the spatial mean of its gradient.
