@@ -39,17 +39,24 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # much faster on CPUs wher
 '''
 
 ANALYSIS_NOTEBOOKS = '''\
-The trained run directory is the input of the analysis notebooks (to come in this folder), each
-reading it with `utils.checkpoints.load_networks`:
+The trained run directory is the input of the analysis notebooks in this folder (pass it as
+`model`; by default they read `runs/notebooks/<dataset>/`), each loading it with
+`utils.checkpoints.load_networks`:
 
-- `saliency.ipynb`: what D looks at, with Grad-CAM and guided backpropagation (paper Sec. 6.2
-  visualises D's features with guided backpropagation).
-- `latent_space.ipynb`: interpolation walks (Sec. 6.1, "walking in the latent space") and vector
-  arithmetic on averaged latent vectors (Sec. 6.3.2).
-- `memorisation.ipynb`: nearest training images of generated samples (Sec. 6.1 asks whether the
-  model memorised its training set).
-- `filters.ipynb`: removing generator filters to make it "forget" an object (Sec. 6.3.1).
-- `evaluation.ipynb`: D's features as a classifier input with an L2-SVM (Sec. 5.1, 5.2) and FID.
+- [gradcam.ipynb](gradcam.ipynb): where D looks, Grad-CAM on its last convolution over real and
+  generated images (the 2021 E4040 report).
+- [guided_backprop.ipynb](guided_backprop.ipynb): guided backpropagation of D's most active
+  features, beside a random-weights D (paper Sec. 6.2, Fig. 5).
+- [latent_walk.ipynb](latent_walk.ipynb): linear and spherical interpolations between random z and
+  single-dimension sweeps (Sec. 6.1, Fig. 4).
+- [vector_arithmetic.ipynb](vector_arithmetic.ipynb): averaged exemplar z, a - b + c with 8 noisy
+  neighbours, and a concept vector applied along a walk (Sec. 6.3.2, Fig. 7-8).
+- [forgetting_objects.ipynb](forgetting_objects.ipynb): G regenerates without the feature maps that
+  draw a region (Sec. 6.3.1, Fig. 6).
+- [memorisation.ipynb](memorisation.ipynb): nearest training images of samples in pixel and D-feature
+  space, and the original code's nearest-neighbour score.
+
+`python dcgan.py evaluate` gives D's features as a classifier input with an L2-SVM (Sec. 5.1, 5.2) and FID.
 '''
 
 DATASETS = {
@@ -437,7 +444,8 @@ def introduction() -> nbformat.NotebookNode:
             Sec. 6 of the paper looks inside the trained networks: walks in the latent space, D's
             features, G "forgetting" objects, vector arithmetic on faces. The helpers are in
             `utils/saliency.py`, `utils/latent.py`, `utils/memorisation.py` and `utils/filters.py`; the
-            analysis notebooks (to come) apply them to the runs of the dataset notebooks.
+            analysis notebooks (`gradcam`, `guided_backprop`, `latent_walk`, `vector_arithmetic`,
+            `forgetting_objects`, `memorisation`) apply them to the runs of the dataset notebooks.
             """),
     ]
     return notebook("00_introduction", cells)
@@ -567,8 +575,9 @@ def utilities() -> nbformat.NotebookNode:
         markdown("""
             ## Analysis
 
-            The dataset notebooks put these pieces together into full runs; the analysis notebooks (to
-            come) use `utils.saliency`, `utils.latent`, `utils.memorisation` and `utils.filters` on them.
+            The dataset notebooks put these pieces together into full runs; the analysis notebooks
+            (`gradcam`, `latent_walk`, `memorisation` and others, see `README.md`) use `utils.saliency`,
+            `utils.latent`, `utils.memorisation` and `utils.filters` on them.
             """),
     ]
     return notebook("01_utilities", cells)
@@ -578,6 +587,11 @@ def build_all() -> dict[str, str]:
     """{file name: notebook JSON text} for every notebook this script owns."""
     books = {"00_introduction": introduction(), "01_utilities": utilities()}
     books.update({name: dataset_notebook(name, spec) for name, spec in DATASETS.items()})
+    if str(FOLDER) not in sys.path:
+        sys.path.insert(0, str(FOLDER))
+    from build_analysis import analysis_notebooks   # the analysis notebooks (Sec. 6), in their own module
+
+    books.update(analysis_notebooks())
     return {f"{name}.ipynb": nbformat.writes(book) + "\n" for name, book in books.items()}
 
 

@@ -1,7 +1,8 @@
 """Every notebook runs end to end (papermill, smoke parameters), writes its figures, and is committed clean.
 
 Smoke runs train tiny networks (width 8, batches of 16) for one epoch on native-format fixtures
-written by the notebooks themselves; Fashion-MNIST also runs once on the real files. Each run
+written by the notebooks themselves (the analysis notebooks train theirs in the same way, then
+analyse it); Fashion-MNIST also runs once on the real files. Each run
 starts a kernel (5-10 s) and TensorFlow, so the whole module takes a few minutes on 2 CPU cores.
 """
 
@@ -17,7 +18,22 @@ nbformat = pytest.importorskip("nbformat")
 REPO = Path(__file__).resolve().parents[1]
 FOLDER = REPO / "notebooks"
 DATASET_NOTEBOOKS = ["mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "lsun_bedroom", "cats"]
-ALL_NOTEBOOKS = ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS]
+# Each analysis notebook smoke-runs once; the dataset is the paper's or the report's (the default) or
+# Fashion-MNIST, so that between them every code path runs (class labels and CelebA attributes for
+# vector arithmetic; LSUN's fall-back for memorisation's held-out images, which has no test split).
+ANALYSIS_RUNS = {
+    "gradcam": ({}, {"gradcam_real.png", "gradcam_fake.png", "gradcam_mean.png"}),
+    "guided_backprop": ({}, {"guided_backprop_trained.png", "guided_backprop_random.png"}),
+    "latent_walk": ({"dataset": "fashion_mnist"}, {"walk_linear.png", "walk_spherical.png", "dimension_sweeps.png"}),
+    "vector_arithmetic": ({}, {"arithmetic.png", "concept_walk.png"}),
+    "vector_arithmetic[fashion_mnist]": ({"dataset": "fashion_mnist"}, {"arithmetic.png", "concept_walk.png"}),
+    "forgetting_objects": ({"dataset": "fashion_mnist", "boxes": [[0.25, 0.0, 0.5, 0.25], [0.25, 0.75, 0.5, 0.25]]},
+                           {"forgetting.png", "map_weights.png"}),
+    "memorisation": ({}, {"nearest_pixel.png", "nearest_features.png", "nn_distances.png"}),
+}
+ANALYSIS_NOTEBOOKS = ["gradcam", "guided_backprop", "latent_walk", "vector_arithmetic", "forgetting_objects",
+                      "memorisation"]
+ALL_NOTEBOOKS = ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS, *ANALYSIS_NOTEBOOKS]
 DATASET_FIGURES = {"real_samples.png", "epochs.png", "losses.png", "progress.gif", "samples.png"}
 UTILITIES_FIGURES = {"real_samples.png", "latent_histogram.png", "untrained_samples.png", "losses.png",
                      "samples_after_training.png"}
@@ -88,7 +104,7 @@ def test_run_all_plans_every_notebook_with_outputs_outside_git():
     assert run_all.parse_value("3") == 3 and run_all.parse_value("/data/celeba") == "/data/celeba"
 
 
-@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+@pytest.mark.parametrize("name", ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS])
 def test_notebook_runs_in_smoke_mode(name, tmp_path, monkeypatch):
     book = execute(name, tmp_path, monkeypatch, **SMOKE)
     assert all(output.get("output_type") != "error" for cell in book.cells for output in cell.get("outputs", []))
@@ -104,6 +120,19 @@ def test_notebook_runs_in_smoke_mode(name, tmp_path, monkeypatch):
         assert path.read_bytes().startswith(b"\x89PNG"), path
     if name != "00_introduction":
         assert list(tmp_path.glob("*_smoke_*")), "smoke fixtures were not written under TMPDIR"
+
+
+@pytest.mark.parametrize("run", ANALYSIS_RUNS)
+def test_analysis_notebook_runs_in_smoke_mode(run, tmp_path, monkeypatch):
+    """Smoke mode trains a width-8 model for one epoch on a fixture, then every figure is written."""
+    name = run.split("[")[0]
+    parameters, expected_figures = ANALYSIS_RUNS[run]
+    book = execute(name, tmp_path, monkeypatch, smoke=True, **parameters)
+    assert all(output.get("output_type") != "error" for cell in book.cells for output in cell.get("outputs", []))
+    figures = tmp_path / "figures" / name
+    assert {path.name for path in figures.iterdir()} == expected_figures
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in figures.iterdir())
+    assert list(tmp_path.glob("*_smoke_run_*")), "the smoke model was not trained under TMPDIR"
 
 
 def test_fashion_mnist_notebook_on_the_real_data(tmp_path, monkeypatch):
