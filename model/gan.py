@@ -146,9 +146,14 @@ class DCGAN:
                 for key, value in values.items()}
 
     def _replica_update(self, real_images, latent, global_batch_size):
-        """D then G on this replica's images; every scalar is this replica's share of the global mean."""
-        with tf.GradientTape() as tape:
+        """D then G on this replica's images; every scalar is this replica's share of the global mean.
+
+        G's weights do not change during D's update, so G(z) is computed once: its tape is kept, and
+        G's gradient is the gradient of G's loss under the updated D, passed back through that tape.
+        """
+        with tf.GradientTape() as generator_tape:
             fake_images = self.generator(latent, training=True)
+        with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
             d_loss = (_mean_cross_entropy(tf.ones_like(real_logits), real_logits, global_batch_size)
@@ -158,11 +163,14 @@ class DCGAN:
         self.d_optimizer.apply_gradients(zip(d_gradients, self.discriminator.trainable_variables))
 
         with tf.GradientTape() as tape:
-            fake_logits_for_g = self.discriminator(self.generator(latent, training=True), training=True)
+            tape.watch(fake_images)
+            fake_logits_for_g = self.discriminator(fake_images, training=True)   # the updated D
             g_loss = _mean_cross_entropy(tf.ones_like(fake_logits_for_g), fake_logits_for_g,   # -log D(G(z))
                                          global_batch_size)
             scaled_g_loss = self._scaled(self.g_optimizer, g_loss)
-        g_gradients = tape.gradient(scaled_g_loss, self.generator.trainable_variables)
+        image_gradients = tape.gradient(scaled_g_loss, fake_images)
+        g_gradients = generator_tape.gradient(fake_images, self.generator.trainable_variables,
+                                              output_gradients=image_gradients)
         self.g_optimizer.apply_gradients(zip(g_gradients, self.generator.trainable_variables))
 
         batch = tf.cast(global_batch_size, tf.float32)

@@ -146,3 +146,37 @@ def test_mixed_precision_step(tiny_config, precision):
     assert all(np.isfinite(list(values.values())))
     assert not np.allclose(before, gan.generator.get_layer("up1").kernel.numpy())
     assert gan.generator(tf.zeros((2, 100)), training=False).dtype == tf.float32
+
+
+def test_one_generator_pass_gives_the_two_pass_update(tiny_config):
+    """G's update reuses the G(z) of D's update; it must equal recomputing G(z) under a fresh tape."""
+    import keras
+
+    keras.utils.set_random_seed(3)
+    gan = DCGAN(tiny_config)
+    images = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=1)
+    latent = tf.random.normal((16, 100), seed=2)
+    g_before = [weight.numpy().copy() for weight in gan.generator.weights]
+    d_before = [weight.numpy().copy() for weight in gan.discriminator.weights]
+    gan.update(images, latent)
+    # The reference: restore the initial weights, update D alone, then G with G(z) recomputed.
+    keras.utils.set_random_seed(3)
+    reference = DCGAN(tiny_config)
+    for weight, value in zip(reference.generator.weights + reference.discriminator.weights, g_before + d_before):
+        weight.assign(value)
+    with tf.GradientTape() as tape:
+        fake = reference.generator(latent, training=True)
+        d_loss = (tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                      labels=tf.ones((16, 1)), logits=reference.discriminator(images, training=True)))
+                  + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(
+                      labels=tf.zeros((16, 1)), logits=reference.discriminator(fake, training=True))))
+    variables = reference.discriminator.trainable_variables
+    reference.d_optimizer.apply_gradients(zip(tape.gradient(d_loss, variables), variables))
+    with tf.GradientTape() as tape:
+        logits = reference.discriminator(reference.generator(latent, training=True), training=True)
+        g_loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.ones((16, 1)), logits=logits))
+    variables = reference.generator.trainable_variables
+    reference.g_optimizer.apply_gradients(zip(tape.gradient(g_loss, variables), variables))
+    for ours, theirs in zip(gan.generator.trainable_weights + gan.discriminator.trainable_weights,
+                            reference.generator.trainable_weights + reference.discriminator.trainable_weights):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)

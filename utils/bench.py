@@ -42,9 +42,10 @@ def train_step_flops(config: DCGANConfig) -> int:
     """FLOPs per image of one DCGAN.train_step, counting a backward pass as twice its forward pass.
 
     D update: G forward, D forward on the real and the fake batch, D backward on both (G + 6 D).
-    G update: G forward, D forward, D backward to its input (about one D forward), G backward (3 G + 2 D).
+    G update: D forward on the same fakes, D backward to its input (about one D forward), G backward
+    (2 G + 2 D).
     """
-    return 4 * forward_flops(build_generator(config)) + 8 * forward_flops(build_discriminator(config))
+    return 3 * forward_flops(build_generator(config)) + 8 * forward_flops(build_discriminator(config))
 
 
 def _random_batch(config: DCGANConfig):
