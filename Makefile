@@ -1,5 +1,5 @@
 # One command to set up and train, one to set up and test.
-#   make demo   virtual environment + Fashion-MNIST + a 5-epoch DCGAN into runs/demo (about 15 min on 2 CPU cores)
+#   make demo   virtual environment + Fashion-MNIST + a 5-epoch DCGAN into runs/demo (about 30 min on 2 CPU cores)
 #   make test   virtual environment + Fashion-MNIST + the test suite
 #   make figures  re-run the notebooks with their full parameters into figures/
 PYTHON_SYSTEM ?= python3
