@@ -97,3 +97,17 @@ def test_a_non_finite_weight_is_never_checkpointed(tiny_config, data, tmp_path, 
     assert stopped.value.exit_code == 3
     assert tf.train.latest_checkpoint(str(tmp_path / "run" / "checkpoints")).endswith("ckpt-2")
     assert not list((tmp_path / "run" / "checkpoints").glob("ckpt-4*"))
+
+
+def test_no_readable_checkpoint_stops_without_touching_the_run(tiny_config, data, tmp_path):
+    out = tmp_path / "run"
+    one_epoch = tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 1})
+    train(one_epoch, data, out, checkpoint_every=2, progress=False, log=quiet)
+    for damaged in (out / "checkpoints").glob("ckpt-*.data-*"):
+        damaged.write_bytes(damaged.read_bytes()[:100])
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    lines = []
+    with pytest.raises(ValueError, match="none of the checkpoints .* can be restored"):
+        train(tiny_config, data, out, resume=True, progress=False, log=lines.append)
+    assert sum("is damaged" in line for line in lines) == len(list((out / "checkpoints").glob("ckpt-*.index")))
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before

@@ -125,13 +125,22 @@ def check_free_space(folder: Path, checkpoint_size: int) -> None:
 
 
 def restore_latest(gan: DCGAN, manager: tf.train.CheckpointManager, log) -> str | None:
-    """Restore the newest checkpoint that reads back whole; a damaged one is reported and skipped."""
+    """Restore the newest checkpoint that reads back whole; a damaged one is reported and skipped.
+
+    Returns None when the run has no checkpoint yet; raises ValueError when it has some and none can
+    be read, rather than training on from a half-restored state.
+    """
     for path in reversed(manager.checkpoints):
         try:
-            gan.checkpoint().restore(path).assert_existing_objects_matched()
+            gan.checkpoint().restore(path).expect_partial().assert_nontrivial_match()
             return path
         except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as error:
-            log(f"checkpoint {path} is damaged ({type(error).__name__}); trying the one before it")
+            reason = (str(error).strip().splitlines() or [""])[0][:200]
+            log(f"checkpoint {path} is damaged or does not fit this model ({type(error).__name__}: {reason}); "
+                "trying the one before it")
+    if manager.checkpoints:
+        raise ValueError(f"none of the checkpoints in {manager.directory} can be restored (see above); "
+                         "resume with the code and options that wrote them, or start a new run with another --out")
     return None
 
 
