@@ -187,15 +187,14 @@ def command_generate(args) -> int:
     from utils.data.pipeline import unscale_images
     from utils.images import save_grid
     from utils.samples import generate_fake_samples
+    from utils.trainer import check_writable
 
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
         raise ValueError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
+    check_writable(out.parent if str(out.parent) else Path("."))   # before the work, not after
     generator = load_generator(args.model)
     images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
-    from utils.trainer import check_writable
-
-    check_writable(out.parent if str(out.parent) else Path("."))
     if out.suffix == ".png":
         save_grid(images, out)
     else:

@@ -231,3 +231,8 @@ def test_train_with_the_mirrored_strategy_flag(mnist_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (out / "generator.keras").is_file()
     assert '"sync_batch_norm": true' in (out / "config.json").read_text()
+
+
+def test_generate_into_an_unwritable_folder_is_one_line(trained_run):
+    result = run("generate", "--model", str(trained_run), "--n", "4", "--out", "/proc/dcgan-no/x.png")
+    assert result.returncode == 2 and "cannot write to /proc/dcgan-no" in last_line(result)
