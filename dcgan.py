@@ -186,6 +186,7 @@ def command_generate(args) -> int:
     from utils.checkpoints import load_generator
     from utils.data.pipeline import unscale_images
     from utils.images import save_grid
+    from utils.files import atomic_path
     from utils.samples import generate_fake_samples
     from utils.trainer import check_writable
 
@@ -198,9 +199,8 @@ def command_generate(args) -> int:
     if out.suffix == ".png":
         save_grid(images, out)
     else:
-        temporary = out.with_name(out.stem + ".tmp.npy")
-        np.save(temporary, unscale_images(images))
-        os.replace(temporary, out)
+        with atomic_path(out) as temporary:
+            np.save(temporary, unscale_images(images))
     print(f"wrote {args.n} samples to {out}")
     return 0
 
@@ -209,6 +209,7 @@ def command_evaluate(args) -> int:
     import json
 
     from utils.evaluate import evaluate, parse_metrics
+    from utils.files import atomic_path
 
     metric_names = parse_metrics(args.metrics)
     out = Path(args.out) if args.out else None
@@ -221,9 +222,8 @@ def command_evaluate(args) -> int:
                        test_limit=args.test_limit, per_class=args.per_class, draws=args.draws,
                        cache_dir=args.cache_dir, log=lambda line: print(line, flush=True))
     if out is not None:
-        temporary = out.with_name(out.name + ".tmp")
-        temporary.write_text(json.dumps(results, indent=2) + "\n")
-        os.replace(temporary, out)
+        with atomic_path(out) as temporary:
+            temporary.write_text(json.dumps(results, indent=2) + "\n")
         print(f"wrote {out}")
     return 0
 

@@ -1,6 +1,5 @@
 """The headless CLI as a user runs it: real subprocesses, real exit codes, real files."""
 
-import os
 import re
 import signal
 import subprocess

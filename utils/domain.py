@@ -22,6 +22,7 @@ import numpy as np
 from keras import layers
 
 from utils import metrics
+from utils.files import atomic_path
 
 FEATURE_LAYER = "features"
 
@@ -85,9 +86,8 @@ def load_or_train(path: str | Path, images: np.ndarray | None = None, labels: np
         raise FileNotFoundError(f"no domain classifier at {path}; pass the labelled training images to train one")
     model = train_domain_classifier(images, labels, epochs, seed, **train_options)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f"{path.stem}.partial.keras")
-    model.save(partial)
-    partial.replace(path)
+    with atomic_path(path) as temporary:
+        model.save(temporary)
     return model
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import imageio.v2 as imageio
@@ -11,6 +10,7 @@ import numpy as np
 from PIL import Image
 
 from utils.data.pipeline import unscale_images
+from utils.files import atomic_path
 
 
 def make_grid(images, columns: int | None = None, padding: int = 2) -> np.ndarray:
@@ -36,9 +36,8 @@ def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:
     image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
     if scale > 1:
         image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
-    temporary = path.with_name(path.name + ".tmp")
-    image.save(temporary, format="PNG")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        image.save(temporary, format="PNG")
     return path
 
 
@@ -52,7 +51,6 @@ def progress_gif(frame_paths: list[Path], path: str | Path, seconds_per_frame: f
         raise ValueError("no sample grids to assemble into a GIF")
     path = Path(path)
     frames = [imageio.imread(frame) for frame in frame_paths]
-    temporary = path.with_name(path.name + ".tmp")
-    imageio.mimsave(temporary, frames, format="GIF", duration=seconds_per_frame * 1000, loop=0)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        imageio.mimsave(temporary, frames, format="GIF", duration=seconds_per_frame * 1000, loop=0)
     return path

@@ -29,6 +29,8 @@ import numpy as np
 import tensorflow as tf
 from scipy import linalg
 
+from utils.files import atomic_path
+
 # The graph and file name used by TTUR fid.py (`check_or_download_inception`) and improved-gan.
 INCEPTION_URL = "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
 INCEPTION_GRAPH_FILE = "classify_image_graph_def.pb"
@@ -167,9 +169,8 @@ def cached_statistics(key: str, compute_fn, cache_dir: str | Path) -> tuple[np.n
     mu, sigma = compute_fn()
     mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma, np.float64)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cache_dir / f"{key}.partial.npz"
-    np.savez(partial, mu=mu, sigma=sigma)
-    partial.replace(path)
+    with atomic_path(path) as temporary:
+        np.savez(temporary, mu=mu, sigma=sigma)
     return mu, sigma
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")   # no display on servers and in CI
 from matplotlib import pyplot  # noqa: E402
 import numpy as np  # noqa: E402
+
+from utils.files import atomic_path  # noqa: E402
 
 
 def smooth(values, window: int) -> np.ndarray:
@@ -47,9 +48,7 @@ def plot_losses(history: dict[str, list], path: str | Path | None = None, title:
     axes.legend()
     figure.tight_layout()
     if path is not None:
-        path = Path(path)
-        temporary = path.with_name(path.name + ".tmp.png")
-        figure.savefig(temporary, dpi=100)
-        os.replace(temporary, path)
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=100)
         pyplot.close(figure)
     return figure

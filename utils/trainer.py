@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import shutil
 import signal
 import sys
@@ -30,6 +29,7 @@ from tqdm.auto import tqdm
 from model.config import DCGANConfig
 from model.gan import DCGAN
 from utils.data.pipeline import TrainingData
+from utils.files import atomic_path
 from utils.images import progress_gif, save_grid
 from utils.plots import plot_losses
 from utils.samples import latent_samples
@@ -70,18 +70,15 @@ def read_history(path: Path, up_to_step: int) -> dict[str, list]:
 
 
 def write_history(history: dict[str, list], path: Path) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "w", newline="") as handle:
+    with atomic_path(path) as temporary, open(temporary, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         writer.writerows(zip(*(history[column] for column in COLUMNS)))
-    os.replace(temporary, path)
 
 
 def save_model(model: keras.Model, path: Path) -> None:
-    temporary = path.with_name(path.stem + ".tmp.keras")
-    model.save(temporary)
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        model.save(temporary)
 
 
 class _StopRequest:
