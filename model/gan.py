@@ -78,9 +78,8 @@ class DCGAN:
             self.latent_rng = tf.random.Generator.from_seed(config.seed)
         # XLA fuses the step's small ops, which pays on GPUs; on CPUs it is often slower (see `dcgan.py bench --xla`).
         compile_options = dict(reduce_retracing=True, jit_compile=jit_compile)
-        self._single_step = tf.function(self._train_step, **compile_options)
-        self._distributed_step = tf.function(self._distributed_train_step, **compile_options)
-        self.update = tf.function(self._distributed_update, **compile_options)
+        self.train_step = tf.function(self._train_step, **compile_options)
+        self.update = tf.function(self._update, **compile_options)
 
     @property
     def steps_done(self) -> int:
@@ -93,10 +92,6 @@ class DCGAN:
     def distribute(self, dataset: tf.data.Dataset):
         """The dataset as the step wants it: split across replicas under a strategy, as it is otherwise."""
         return self.strategy.experimental_distribute_dataset(dataset) if self.distributed else dataset
-
-    def train_step(self, real_images):
-        """One D and one G update on a batch in [-1, 1] (distributed: a batch from `distribute`)."""
-        return (self._distributed_step if self.distributed else self._single_step)(real_images)
 
     def checkpoint(self) -> tf.train.Checkpoint:
         # Keras keeps the random state of layers such as Dropout outside the model's checkpointed
@@ -115,33 +110,27 @@ class DCGAN:
         return optimizer.scale_loss(loss) if isinstance(optimizer, keras.optimizers.LossScaleOptimizer) else loss
 
     def _train_step(self, real_images):
-        latent = self.latent_rng.normal((tf.shape(real_images)[0], self.config.latent_dim))
-        values = self._replica_update(real_images, latent, tf.shape(real_images)[0])
+        """One D and one G update on a batch in [-1, 1] (distributed: a batch from `distribute`)."""
+        values = self._update(real_images)
         self.step.assign_add(1)
         return values
 
-    def _distributed_train_step(self, distributed_images):
-        def replica_step(real_images):
-            global_batch = tf.shape(real_images)[0] * self.strategy.num_replicas_in_sync
-            latent = self.latent_rng.normal((tf.shape(real_images)[0], self.config.latent_dim))
-            return self._replica_update(real_images, latent, global_batch)
+    def _update(self, real_images, latent=None):
+        """One D and one G update; latent vectors are drawn from `latent_rng` unless given (tests give them).
 
-        values = self.strategy.run(replica_step, args=(distributed_images,))
-        self.step.assign_add(1)
-        return {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
-                for key, value in values.items()}
-
-    def _distributed_update(self, real_images, latent):
-        """One update from given images and latent vectors (both split across replicas under a strategy):
-        the deterministic core that tests compare across strategies. Does not advance `step`."""
-        if not self.distributed:
-            return self._replica_update(real_images, latent, tf.shape(real_images)[0])
-
-        def replica_update(images, local_latent):
+        Under a strategy both arguments come split across replicas, each replica updates from its slice,
+        and the replicas' shares of each logged mean are summed. Does not advance `step`.
+        """
+        def replica_update(images, local_latent=None):
+            if local_latent is None:
+                local_latent = self.latent_rng.normal((tf.shape(images)[0], self.config.latent_dim))
             global_batch = tf.shape(images)[0] * self.strategy.num_replicas_in_sync
             return self._replica_update(images, local_latent, global_batch)
 
-        values = self.strategy.run(replica_update, args=(real_images, latent))
+        arguments = (real_images,) if latent is None else (real_images, latent)
+        if not self.distributed:
+            return replica_update(*arguments)
+        values = self.strategy.run(replica_update, args=arguments)
         return {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
                 for key, value in values.items()}
 
