@@ -140,25 +140,22 @@ def build_parser() -> argparse.ArgumentParser:
 def command_train(args) -> int:
     from model.config import DCGANConfig
     from utils.data import load_raw
-    from utils.data.pipeline import TrainingData
     from model.gan import make_strategy
+    from utils.data.pipeline import TrainingData
     from utils.trainer import TrainingStopped, prepare_run_dir, train
 
     out_dir = Path(args.out or Path("runs") / args.dataset)
     prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
-    if args.resume:
-        config_path = out_dir / "config.json"
-        if not config_path.is_file():
-            raise FileNotFoundError(f"{out_dir} holds no run (no config.json); start it without --resume")
-        config = DCGANConfig.from_json(config_path)
+    if args.resume:   # the run's own settings; only --epochs may change (to train it longer)
+        config = DCGANConfig.from_json(out_dir / "config.json")
         if args.epochs:
             config = DCGANConfig(**{**config.__dict__, "epochs": args.epochs})
-    raw = load_raw(args.dataset if not args.resume else config.dataset,
-                   source=args.source if not args.resume else config.source, data_dir=args.data_dir, split=args.split,
-                   image_size=args.image_size if not args.resume else config.image_size,
-                   channels=args.channels if not args.resume else config.channels)
-    native_channels = raw.images.shape[-1] if raw.images is not None else raw.stream.element_spec.shape[-1]
-    if not args.resume:
+        raw = load_raw(config.dataset, source=config.source, data_dir=args.data_dir, split=args.split,
+                       image_size=config.image_size, channels=config.channels)
+    else:
+        raw = load_raw(args.dataset, source=args.source, data_dir=args.data_dir, split=args.split,
+                       image_size=args.image_size, channels=args.channels)
+        native_channels = raw.images.shape[-1] if raw.images is not None else raw.stream.element_spec.shape[-1]
         config = DCGANConfig(dataset=args.dataset, source=args.source, image_size=args.image_size,
                              channels=args.channels or int(native_channels), width=args.width or 0,
                              batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
@@ -193,7 +190,7 @@ def command_generate(args) -> int:
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
         raise ValueError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
-    check_writable(out.parent if str(out.parent) else Path("."))   # before the work, not after
+    check_writable(out.parent)   # before the work, not after
     generator = load_generator(args.model)
     images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
     if out.suffix == ".png":
@@ -216,7 +213,7 @@ def command_evaluate(args) -> int:
     if out is not None:
         from utils.trainer import check_writable
 
-        check_writable(out.parent if str(out.parent) else Path("."))
+        check_writable(out.parent)
     results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
                        num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
                        test_limit=args.test_limit, per_class=args.per_class, draws=args.draws,
