@@ -80,3 +80,33 @@ def test_few_label_protocol_reports_mean_and_std_over_draws():
     assert result["mean_test_accuracy"] > 0.9
     with pytest.raises(ValueError, match="per_class"):
         svm.few_label_protocol(train_x, train_y, test_x, test_y, per_class=1)
+
+
+@pytest.mark.parametrize("num_classes, regularization", [(2, 0.1), (3, 1.0), (4, 0.01)])
+def test_solver_reaches_linearsvc_optimum(num_classes, regularization):
+    """The objective is strictly convex: its unique minimiser is the same whichever solver finds it."""
+    from sklearn.svm import LinearSVC
+
+    x, y = linear_rule_problem(400, seed=5, num_classes=num_classes)
+    x = x + np.random.default_rng(6).normal(scale=0.7, size=x.shape)   # not separable: every term matters
+    ours = svm.LinearL2SVM(regularization, tolerance=1e-5).fit(x, y)
+    reference = LinearSVC(C=regularization, loss="squared_hinge", penalty="l2", dual=False, tol=1e-10,
+                          max_iter=100_000, intercept_scaling=1.0).fit(x, y)
+    expected = np.vstack([reference.coef_.T, reference.intercept_[None, :]])
+    assert ours.converged
+    np.testing.assert_allclose(ours.weights, expected, atol=1e-3 * np.abs(expected).max())
+    assert np.mean(ours.predict(x) == reference.predict(x)) > 0.99
+
+
+def test_warm_start_reaches_the_same_optimum():
+    x, y = linear_rule_problem(300, seed=8)
+    cold = svm.LinearL2SVM(1.0, tolerance=1e-5).fit(x, y)
+    warm = svm.LinearL2SVM(1.0, tolerance=1e-5).fit(x, y, initial=svm.LinearL2SVM(0.01).fit(x, y).weights)
+    np.testing.assert_allclose(warm.weights, cold.weights, atol=1e-3 * np.abs(cold.weights).max())
+
+
+def test_solver_rejects_a_single_class_and_a_non_positive_c():
+    with pytest.raises(ValueError, match="single class"):
+        svm.LinearL2SVM(1.0).fit(np.zeros((4, 2)), np.zeros(4))
+    with pytest.raises(ValueError, match="positive"):
+        svm.LinearL2SVM(0.0)
