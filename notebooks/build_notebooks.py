@@ -592,6 +592,9 @@ def build_all() -> dict[str, str]:
     from build_analysis import analysis_notebooks   # the analysis notebooks (Sec. 6), in their own module
 
     books.update(analysis_notebooks())
+    from build_studies import study_notebooks   # the 2021 report's three studies
+
+    books.update(study_notebooks())
     return {f"{name}.ipynb": nbformat.writes(book) + "\n" for name, book in books.items()}
 
 

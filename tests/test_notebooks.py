@@ -33,7 +33,15 @@ ANALYSIS_RUNS = {
 }
 ANALYSIS_NOTEBOOKS = ["gradcam", "guided_backprop", "latent_walk", "vector_arithmetic", "forgetting_objects",
                       "memorisation"]
-ALL_NOTEBOOKS = ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS, *ANALYSIS_NOTEBOOKS]
+# The 2021 report's studies: each trains its variants in smoke mode and compares them.
+STUDY_RUNS = {
+    "study_batchnorm": ({}, {"losses.png", "samples.png"}, ["batch_norm", "no_batch_norm"]),
+    "study_training_size": ({"compare_epochs": [1]}, {"samples_by_epoch.png", "losses_by_epoch.png",
+                                                      "losses_by_step.png"}, ["subset_24", "full"]),
+    "study_losses": ({"datasets": ["mnist", "cifar10", "celeba"]}, {"losses.png", "samples.png"},
+                     ["mnist", "cifar10", "celeba"]),
+}
+ALL_NOTEBOOKS = ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS, *ANALYSIS_NOTEBOOKS, *STUDY_RUNS]
 DATASET_FIGURES = {"real_samples.png", "epochs.png", "losses.png", "progress.gif", "samples.png"}
 UTILITIES_FIGURES = {"real_samples.png", "latent_histogram.png", "untrained_samples.png", "losses.png",
                      "samples_after_training.png"}
@@ -133,6 +141,27 @@ def test_analysis_notebook_runs_in_smoke_mode(run, tmp_path, monkeypatch):
     assert {path.name for path in figures.iterdir()} == expected_figures
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in figures.iterdir())
     assert list(tmp_path.glob("*_smoke_run_*")), "the smoke model was not trained under TMPDIR"
+
+
+@pytest.mark.parametrize("name", STUDY_RUNS)
+def test_study_notebook_runs_in_smoke_mode(name, tmp_path, monkeypatch):
+    """Every variant of the study is trained (width 8, one epoch) and the comparison figures are written."""
+    parameters, expected_figures, variants = STUDY_RUNS[name]
+    book = execute(name, tmp_path, monkeypatch, **SMOKE, **parameters)
+    assert all(output.get("output_type") != "error" for cell in book.cells for output in cell.get("outputs", []))
+    figures = tmp_path / "figures" / name
+    assert {path.name for path in figures.iterdir()} == expected_figures
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in figures.iterdir())
+    study_dir = tmp_path / "runs" / f"{name}_smoke"
+    assert sorted(path.name for path in study_dir.iterdir()) == sorted(variants)
+    configs = {variant: json.loads((study_dir / variant / "config.json").read_text()) for variant in variants}
+    assert all(config["width"] == 8 and config["seed"] == 0 for config in configs.values())
+    assert "| run |" in text_output(book)   # the summary table was printed
+    if name == "study_batchnorm":
+        assert configs["batch_norm"]["batch_norm"] and not configs["no_batch_norm"]["batch_norm"]
+        assert "classes" in text_output(book)   # Fashion-MNIST: the saved domain classifier was used
+    if name == "study_training_size":
+        assert configs["subset_24"]["limit"] == 24 and configs["full"]["limit"] == 0
 
 
 def test_fashion_mnist_notebook_on_the_real_data(tmp_path, monkeypatch):

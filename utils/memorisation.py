@@ -115,6 +115,22 @@ def nearest_neighbour_score(samples, held_out_images, training_images, chunk_siz
             "ratio": samples_to_held_out / held_out_to_training if held_out_to_training > 0 else float("inf")}
 
 
+def copy_score(samples, training_images, held_out_images, chunk_size: int = 1024) -> dict:
+    """How much closer samples sit to the training images than new real images do.
+
+    `samples_to_training`: mean distance from each sample to its nearest training image;
+    `held_out_to_training`: the same for real images the generator never saw. A `ratio` near 1 means
+    samples are as far from the training set as new real images are; near 0, that they copy training
+    images. Use as many samples as held-out images (the expected nearest distance depends on the
+    number of queries only through noise, but on the reference set's size strongly, and it is shared).
+    """
+    _, sample_distances = nearest_neighbours(samples, training_images, 1, chunk_size)
+    _, real_distances = nearest_neighbours(held_out_images, training_images, 1, chunk_size)
+    samples_to_training, held_out_to_training = float(sample_distances.mean()), float(real_distances.mean())
+    return {"samples_to_training": samples_to_training, "held_out_to_training": held_out_to_training,
+            "ratio": samples_to_training / held_out_to_training if held_out_to_training > 0 else float("inf")}
+
+
 def neighbour_grid(samples, training_images, indices, padding: int = 2) -> np.ndarray:
     """One row per sample: the sample, a blank tile, then its nearest training images.
 

@@ -13,6 +13,7 @@ import numpy as np
 from model.config import DCGANConfig
 
 MNIST_FAMILY = ("mnist", "fashion_mnist")
+SAVED_MODELS = Path(__file__).resolve().parents[1] / "saved_models"
 
 
 def smoke_data_dir(dataset: str, folder: str | Path, num_images: int = 64) -> Path:
@@ -124,3 +125,24 @@ def epoch_grids(run_dir: str | Path, path: str | Path | None = None, max_panels:
         figure.savefig(path, dpi=100)
     return figure
 
+
+
+def class_coverage(dataset: str, images: np.ndarray, folder: str | Path = SAVED_MODELS) -> dict | None:
+    """Which classes generated `images` fall into, by the domain classifier saved for `dataset`.
+
+    Uses the classifier `dcgan.py evaluate --metrics domain` trained and saved in `folder` for this
+    dataset and image shape (the one trained on the most images); returns `utils.domain.mode_coverage`'s
+    dict, or None when there is no such classifier (datasets outside the MNIST family, other sizes).
+    """
+    from utils import domain
+    from utils.evaluate import CLASS_NAMES
+
+    if dataset not in CLASS_NAMES:
+        return None
+    size, channels = images.shape[1], images.shape[-1]
+    found = sorted(Path(folder).glob(f"domain_classifier_{dataset}_{size}px_{channels}ch_*.keras"),
+                   key=lambda path: int(path.stem.rsplit("_", 1)[1]))
+    if not found:
+        return None
+    _, probabilities = domain.domain_outputs(domain.load_or_train(found[-1]), images)
+    return domain.mode_coverage(probabilities, CLASS_NAMES[dataset])

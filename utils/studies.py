@@ -1,0 +1,135 @@
+"""Comparisons between training runs: the three studies of the 2021 E4040 reproduction.
+
+(1) BatchNorm against no BatchNorm, (2) a small training set against the full one, (3) the loss
+curves of several datasets. Each study trains or reuses run directories (`utils.trainer` writes
+them) and compares what they hold: `history.csv`, the per-epoch grids in `samples/`, and the
+saved generator. The study notebooks call these functions; nothing here trains.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from utils.plots import pyplot, smooth
+from utils.trainer import read_history
+
+COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
+
+
+def run_history(run_dir: str | Path) -> dict[str, list]:
+    """Every row of `<run_dir>/history.csv` as lists (step, epoch, d_loss, g_loss, d_real, d_fake)."""
+    path = Path(run_dir) / "history.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir} holds no history.csv; train the run first")
+    return read_history(path, up_to_step=2 ** 62)
+
+
+def epoch_means(history: dict[str, list]) -> dict[str, list]:
+    """Per-epoch means of the losses and of D's outputs: {"epoch": [...], "d_loss": [...], ...}."""
+    epochs = np.asarray(history["epoch"])
+    table = {"epoch": [int(epoch) for epoch in np.unique(epochs)]}
+    for key in ("d_loss", "g_loss", "d_real", "d_fake"):
+        values = np.asarray(history[key], dtype=np.float64)
+        table[key] = [float(values[epochs == epoch].mean()) for epoch in table["epoch"]]
+    return table
+
+
+def _fractional_epochs(history: dict[str, list]) -> np.ndarray:
+    """x positions in epochs: step s of epoch e (with n steps in it) sits at e - 1 + k/n."""
+    epochs = np.asarray(history["epoch"])
+    positions = np.empty(len(epochs), dtype=np.float64)
+    for epoch in np.unique(epochs):
+        where = np.flatnonzero(epochs == epoch)
+        positions[where] = epoch - 1 + (np.arange(len(where)) + 1) / len(where)
+    return positions
+
+
+def compare_losses(histories: dict[str, dict], title: str = "", path: str | Path | None = None,
+                   by_epoch: bool = True):
+    """D's and G's loss of several runs on one figure: two panels, one colour per run.
+
+    `histories` maps a label to a history (`run_history`). With `by_epoch` the x axis is in epochs,
+    so that runs with different numbers of steps per epoch (datasets or subsets of other sizes)
+    line up; otherwise it is the training step. Each curve is a moving average over about 1/50 of
+    the run, drawn over the faint per-step values. Returns the Figure; writes a PNG when `path` is given.
+    """
+    if not histories:
+        raise ValueError("compare_losses needs at least one history")
+    figure, axes = pyplot.subplots(1, 2, figsize=(13, 4.5), sharex=True)
+    for (label, history), colour in zip(histories.items(), COLOURS * 4):
+        x = _fractional_epochs(history) if by_epoch else np.asarray(history["step"], dtype=np.float64)
+        window = max(1, len(x) // 50)
+        for axis, key in zip(axes, ("d_loss", "g_loss")):
+            values = np.asarray(history[key], dtype=np.float64)
+            axis.plot(x, values, color=colour, alpha=0.15, linewidth=0.6)
+            axis.plot(x, smooth(values, window), color=colour, label=label)
+    for axis, name in zip(axes, ("discriminator", "generator")):
+        axis.set_title(f"{name} loss" + (f": {title}" if title else ""))
+        axis.set_xlabel("epoch" if by_epoch else "training step")
+        axis.set_ylabel("binary cross-entropy")
+    axes[0].axhline(2 * np.log(2), color="grey", linewidth=0.6, linestyle="--")   # D at chance: 2 ln 2
+    axes[0].legend()
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+def epoch_grid_path(run_dir: str | Path, epoch: int) -> Path:
+    path = Path(run_dir) / "samples" / f"epoch_{epoch:03d}.png"
+    if not path.is_file():
+        available = sorted(int(found.stem.split("_")[1]) for found in path.parent.glob("epoch_*.png"))
+        raise FileNotFoundError(f"{path} does not exist; the run has grids for epochs {available or 'none'}")
+    return path
+
+
+def compare_grids(run_dirs: dict[str, str | Path], epochs: list[int], path: str | Path | None = None):
+    """A table of sample grids: one row per run, one column per epoch (`samples/epoch_NNN.png`).
+
+    Every run draws its grids from the same fixed latent batch when the runs share the seed, so a
+    cell of one row and the same cell of another row come from the same z. Returns the Figure.
+    """
+    from PIL import Image
+
+    if not run_dirs or not epochs:
+        raise ValueError("compare_grids needs at least one run and one epoch")
+    rows, columns = len(run_dirs), len(epochs)
+    figure, axes = pyplot.subplots(rows, columns, figsize=(3.6 * columns, 3.8 * rows), squeeze=False)
+    for row, (label, run_dir) in enumerate(run_dirs.items()):
+        for column, epoch in enumerate(epochs):
+            axis = axes[row][column]
+            axis.imshow(np.asarray(Image.open(epoch_grid_path(run_dir, epoch))), cmap="gray", vmin=0, vmax=255)
+            axis.set_title(f"{label}, epoch {epoch}", fontsize=10)
+            axis.axis("off")
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+def sample_diversity(images: np.ndarray, num_pairs: int = 2000, seed: int = 0) -> float:
+    """Mean root-mean-square difference between random pairs of distinct images (values in [-1, 1]).
+
+    A collapsed generator, drawing the same picture for every z, scores near 0; compare a
+    generator's score with the real data's (the same function on real images).
+    """
+    images = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
+    if len(images) < 2:
+        raise ValueError("sample_diversity needs at least 2 images")
+    generator = np.random.default_rng(seed)
+    first = generator.integers(0, len(images), num_pairs)
+    second = (first + generator.integers(1, len(images), num_pairs)) % len(images)   # never the same image
+    return float(np.sqrt(np.mean(np.square(images[first] - images[second]), axis=1)).mean())
+
+
+def summary_table(runs: dict[str, dict]) -> str:
+    """A markdown table of per-run numbers: `runs` maps a label to {column: value}."""
+    columns = list(dict.fromkeys(column for values in runs.values() for column in values))
+    lines = ["| run | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for label, values in runs.items():
+        cells = [values.get(column, "") for column in columns]
+        lines.append(f"| {label} | " + " | ".join(f"{cell:.3f}" if isinstance(cell, float) else str(cell)
+                                                  for cell in cells) + " |")
+    return "\n".join(lines)
