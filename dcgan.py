@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--n", type=positive_int, default=64, help="number of samples (default 64)")
     generate.add_argument("--out", required=True, help="output FILE.png (grid) or FILE.npy (uint8 array)")
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--walk", choices=("linear", "spherical"),
+                          help="draw --n latent walks instead of samples (paper Fig. 4): row i goes from the "
+                               "i-th z of --seed to the i-th z of --seed + 1")
+    generate.add_argument("--steps", type=positive_int, default=9, help="images per walk, endpoints included "
+                                                                        "(default 9, as in Fig. 4)")
 
     evaluate = commands.add_parser("evaluate", help="feature classification (L2-SVM) and sample-quality metrics",
                                    description="Paper Sec. 5: D's features with a linear L2-SVM (all labels and N "
@@ -190,15 +195,28 @@ def command_generate(args) -> int:
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
         raise ValueError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
+    if args.walk and args.steps < 2:
+        raise ValueError("--steps: a walk needs at least 2 images (its two endpoints)")
     check_writable(out.parent)   # before the work, not after
     generator = load_generator(args.model)
-    images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
+    if args.walk:
+        from utils.analysis_views import generate
+        from utils.latent import interpolation_walk
+        from utils.samples import latent_samples
+
+        latent_dim = generator.input_shape[-1]
+        starts, ends = latent_samples(args.n, latent_dim, args.seed), latent_samples(args.n, latent_dim, args.seed + 1)
+        z = np.concatenate([interpolation_walk(start, end, args.steps, args.walk) for start, end in zip(starts, ends)])
+        images, what = generate(generator, z), f"{args.n} {args.walk} walks of {args.steps} images"
+    else:
+        images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
+        what = f"{args.n} samples"
     if out.suffix == ".png":
-        save_grid(images, out)
+        save_grid(images, out, columns=args.steps if args.walk else None)
     else:
         with atomic_path(out) as temporary:
             np.save(temporary, unscale_images(images))
-    print(f"wrote {args.n} samples to {out}")
+    print(f"wrote {what} to {out}")
     return 0
 
 

@@ -47,6 +47,27 @@ def test_generate_png_and_npy(trained_run, tmp_path):
     assert images.shape == (7, 32, 32, 1) and images.dtype == np.uint8 and images.max() > images.min()
 
 
+def test_generate_walks_start_and_end_at_the_samples_of_two_seeds(trained_run, tmp_path):
+    """Row i of `--walk` goes from sample i of --seed to sample i of --seed + 1 (what `generate` draws)."""
+    for seed in ("3", "4"):
+        assert run("generate", "--model", str(trained_run), "--n", "3", "--seed", seed,
+                   "--out", str(tmp_path / f"seed{seed}.npy")).returncode == 0
+    result = run("generate", "--model", str(trained_run), "--n", "3", "--seed", "3", "--walk", "spherical",
+                 "--steps", "5", "--out", str(tmp_path / "walks.npy"))
+    assert result.returncode == 0, result.stderr
+    assert "3 spherical walks of 5 images" in result.stdout
+    walks = np.load(tmp_path / "walks.npy").reshape(3, 5, 32, 32, 1).astype(int)
+    assert np.abs(walks[:, 0] - np.load(tmp_path / "seed3.npy")).max() <= 1
+    assert np.abs(walks[:, -1] - np.load(tmp_path / "seed4.npy")).max() <= 1
+    assert np.abs(walks[:, 2] - walks[:, 0]).mean() > 0   # the middle is neither endpoint
+    result = run("generate", "--model", str(trained_run), "--n", "2", "--walk", "linear",
+                 "--out", str(tmp_path / "walks.png"))
+    assert result.returncode == 0 and (tmp_path / "walks.png").read_bytes()[:4] == b"\x89PNG"
+    result = run("generate", "--model", str(trained_run), "--walk", "linear", "--steps", "1",
+                 "--out", str(tmp_path / "w.png"))
+    assert result.returncode == 2 and "at least 2 images" in last_line(result)
+
+
 @pytest.mark.parametrize("args,message", [
     (["train", "--dataset", "imagenet"], "invalid choice: 'imagenet'"),
     (["train", "--epochs", "0"], "--epochs: must be at least 1"),
