@@ -53,6 +53,16 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def c_values(text: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(value) for value in text.split(",") if value.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) <= 0:
+        raise argparse.ArgumentTypeError(f"expected positive numbers separated by commas, got {text!r}")
+    return values
+
+
 def build_parser() -> argparse.ArgumentParser:
     from utils.data import dataset_names
 
@@ -116,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--train-limit", type=non_negative_int, default=0, help="use the first N training images")
     evaluate.add_argument("--test-limit", type=non_negative_int, default=0, help="use the first N test images")
     evaluate.add_argument("--per-class", type=positive_int, default=100, help="labels per class, few-label protocol")
+    evaluate.add_argument("--svm-c", type=c_values, default=None, metavar="C1,C2,...",
+                          help="the SVM's regularisation values to choose from on the validation split "
+                               "(default 1e-4,1e-3,...,10)")
     evaluate.add_argument("--draws", type=positive_int, default=5, help="random draws, few-label protocol")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.add_argument("--cache-dir", help="where the domain classifier and real-set statistics are cached "
@@ -234,7 +247,7 @@ def command_evaluate(args) -> int:
         check_writable(out.parent)
     results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
                        num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
-                       test_limit=args.test_limit, per_class=args.per_class, draws=args.draws,
+                       test_limit=args.test_limit, per_class=args.per_class, draws=args.draws, c_grid=args.svm_c,
                        cache_dir=args.cache_dir, log=lambda line: print(line, flush=True))
     if out is not None:
         with atomic_path(out) as temporary:

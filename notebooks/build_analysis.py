@@ -239,8 +239,9 @@ def guided_backprop() -> nbformat.NotebookNode:
                                     "runs on a CPU."),
         parameters(name, "lsun_bedroom", "the paper's Fig. 5 dataset", 64,
                    "real images searched for the strongest responses",
-                   extra="top_maps = 6                    # feature maps shown (the most active ones)\n"),
-        setup(name, "saliency"),
+                   extra="top_maps = 6                    # feature maps shown (the most active ones)\n"
+                         'patch_layer = "down2_act"        # layer whose maps get their top-activating real patches\n'),
+        setup(name, "filters, saliency"),
         markdown("""
             ## Data
 
@@ -301,6 +302,34 @@ def guided_backprop() -> nbformat.NotebookNode:
                 correlation = [abs(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else 0.0
                                for a, b in zip(grey, gradient)]
                 print(f"{label:8s} |corr(gradient, image)| per map: {np.round(correlation, 2)}")
+            """),
+        markdown("""
+            The same question one layer at a time, without gradients. D's first convolution is a bank of
+            5x5 filters applied to the image itself (`filters.first_layer_filters`, each filter scaled to
+            its own range; for colour images the three channels show as colour): trained filters become
+            oriented edge and blob detectors, random ones stay noise. Then, for the `top_maps` most active
+            maps of `patch_layer`, the real image patches that excite each map most
+            (`filters.top_activating_patches`; a patch is the map's receptive field, 13x13 pixels for
+            `down2_act`): a map whose patches share a part (a sole, a collar, a window frame) has learned
+            that part.
+            """),
+        code("""
+            from matplotlib import pyplot
+
+            figure, axes = pyplot.subplots(1, 2, figsize=(10, 5))
+            for axis, (label, model) in zip(axes, (("trained D", discriminator), ("random-weights D", random_discriminator))):
+                grid = filters.first_layer_filters(model)
+                axis.imshow(grid.squeeze(), cmap="gray" if grid.shape[-1] == 1 else None, vmin=0, vmax=255)
+                axis.set_title(f"{label}: first-layer 5x5 filters")
+                axis.axis("off")
+            notebook.show_figure(figure, figures / "first_layer_filters.png")
+
+            patches = filters.top_activating_patches(discriminator, real_images, patch_layer, k=top_maps)
+            strongest = np.argsort(-patches["activations"][:, 0], kind="stable")[:top_maps]
+            figure = analysis_views.image_rows([patches["patches"][m] for m in strongest],
+                                               [f"map {m}" for m in strongest],
+                                               title=f"trained D, {patch_layer}: the {top_maps} real patches that excite each map most")
+            notebook.show_figure(figure, figures / "top_patches.png")
             """),
     ]
     return notebook(name, cells)

@@ -184,7 +184,9 @@ def study_batchnorm() -> nbformat.NotebookNode:
                                   "last-epoch D(x)": means["d_real"][-1], "last-epoch D(G(z))": means["d_fake"][-1]}
                 coverage = notebook.class_coverage(dataset, samples[variant])
                 if coverage is not None:
-                    table[variant].update(classes=f"{10 - len(coverage['missing'])}/10",
+                    table[variant].update(classes=f"{len(coverage['counts']) - len(coverage['missing'])}/"
+                                                  f"{len(coverage['counts'])}",
+                                          missing=", ".join(coverage["missing"]) or "none",
                                           KL_to_uniform=coverage["kl_to_uniform"])
             print(studies.summary_table(table))
             """),

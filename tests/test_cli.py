@@ -235,6 +235,7 @@ def test_evaluate_writes_svm_and_domain_results(trained_run, mnist_dir, tmp_path
 
 @pytest.mark.parametrize("args,message", [
     (["--metrics", "svm,bleu"], "unknown bleu"),
+    (["--svm-c", "0.1,0"], "expected positive numbers"),
     (["--metrics", "fid"], "classify_image_graph_def.pb"),
 ])
 def test_evaluate_errors_are_one_line(trained_run, mnist_dir, tmp_path, args, message, monkeypatch):

@@ -23,7 +23,8 @@ DATASET_NOTEBOOKS = ["mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "lsu
 # vector arithmetic; LSUN's fall-back for memorisation's held-out images, which has no test split).
 ANALYSIS_RUNS = {
     "gradcam": ({}, {"gradcam_real.png", "gradcam_fake.png", "gradcam_mean.png"}),
-    "guided_backprop": ({}, {"guided_backprop_trained.png", "guided_backprop_random.png"}),
+    "guided_backprop": ({}, {"guided_backprop_trained.png", "guided_backprop_random.png", "first_layer_filters.png",
+                             "top_patches.png"}),
     "latent_walk": ({"dataset": "fashion_mnist"}, {"walk_linear.png", "walk_spherical.png", "dimension_sweeps.png"}),
     "vector_arithmetic": ({}, {"arithmetic.png", "concept_walk.png"}),
     "vector_arithmetic[fashion_mnist]": ({"dataset": "fashion_mnist"}, {"arithmetic.png", "concept_walk.png"}),

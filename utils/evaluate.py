@@ -48,9 +48,10 @@ def _split(dataset, split, config, data_dir, source, limit):
 
 def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_samples=10_000, seed=0,
              train_limit=0, test_limit=0, per_class=100, draws=5, source="native", cache_dir=None,
-             log=print) -> dict:
+             c_grid=None, log=print) -> dict:
     """Evaluate the run in `run_dir`; returns a JSON-ready dict of results and protocol details."""
     cache_dir = Path(cache_dir) if cache_dir else REPO / "saved_models"
+    c_grid = tuple(c_grid or svm.DEFAULT_C_GRID)
     generator, discriminator, config = load_networks(run_dir)
     if config is None:
         raise ValueError(f"{run_dir}: evaluate needs a run directory (with config.json), not a bare .keras file")
@@ -74,8 +75,9 @@ def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_sa
         }
         for name, extract in candidates.items():
             train_features, test_features = extract(train_images), extract(test_images)
-            all_labels = svm.linear_svm_protocol(train_features, train_labels, test_features, test_labels, seed=seed)
-            few = svm.few_label_protocol(train_features, train_labels, test_features, test_labels,
+            all_labels = svm.linear_svm_protocol(train_features, train_labels, test_features, test_labels,
+                                                 c_grid=c_grid, seed=seed)
+            few = svm.few_label_protocol(train_features, train_labels, test_features, test_labels, c_grid=c_grid,
                                          per_class=per_class, draws=draws, seed=seed)
             table[name] = {"features": int(train_features.shape[1]), "all_labels": all_labels,
                            f"{per_class}_per_class": few}
