@@ -65,3 +65,19 @@ def test_too_few_images_for_one_batch_is_a_clear_error():
     raw = RawData(images=np.zeros((5, 32, 32, 3), np.uint8))
     with pytest.raises(ValueError, match="5 images make no full batch of 128"):
         TrainingData(raw, 32, 3, 128, 0)
+
+
+def test_load_scaled_reads_fits_and_scales_and_can_refuse_streams(tmp_path):
+    from utils.data.pipeline import load_scaled
+    from utils.notebook import smoke_data_dir
+
+    images, raw = load_scaled("mnist", 32, 1, smoke_data_dir("mnist", tmp_path / "mnist"), limit=10)
+    assert images.shape == (10, 32, 32, 1) and images.dtype == np.float32
+    assert images.min() >= -1.0 and images.max() <= 1.0 and images.max() > images.min()
+    assert np.all(images[:, :2] == -1.0)   # 28 -> 32: the 2-pixel black border
+    assert len(raw.labels) == 10
+    celeba = smoke_data_dir("celeba", tmp_path / "celeba")
+    streamed, _ = load_scaled("celeba", 32, 3, celeba, limit=3)
+    assert streamed.shape == (3, 32, 32, 3)
+    with pytest.raises(ValueError, match="in-memory labelled dataset"):
+        load_scaled("celeba", 32, 3, celeba, limit=3, streams=False)

@@ -65,23 +65,13 @@ def load_images(dataset: str, data_dir=None, split: str = "train", limit: int | 
     folders), whose first `limit` images are read into memory (keep `limit` modest for those).
     Returns (images, labels (N,) or None, attributes (N, A) or None, attribute_names or None).
     """
-    from utils.data import load_raw
-    from utils.data.pipeline import fit_to_size
+    from utils.data.pipeline import load_scaled
 
     default_size, default_channels = dataset_shape(dataset)
-    image_size, channels = image_size or default_size, channels or default_channels
-    raw = load_raw(dataset, data_dir=data_dir, split=split, image_size=image_size, channels=channels,
-                   limit=limit or None)
-    if raw.images is not None:
-        images = fit_to_size(raw.images[:limit or None], image_size, channels)
-    else:
-        stream = raw.stream.take(limit) if limit else raw.stream
-        images = np.stack([np.asarray(image) for image in stream.as_numpy_iterator()])
-        images = fit_to_size(images, image_size, channels)
-    count = len(images)
-    labels = None if raw.labels is None else np.asarray(raw.labels[:count])
-    attributes = None if raw.attributes is None else np.asarray(raw.attributes[:count])
-    return images.astype(np.float32) / 127.5 - 1.0, labels, attributes, raw.attribute_names
+    images, raw = load_scaled(dataset, image_size or default_size, channels or default_channels, data_dir, split, limit)
+    labels = None if raw.labels is None else np.asarray(raw.labels[:len(images)])
+    attributes = None if raw.attributes is None else np.asarray(raw.attributes[:len(images)])
+    return images, labels, attributes, raw.attribute_names
 
 
 def concept_labels(labels=None, class_names=None, attributes=None, attribute_names=None,

@@ -18,9 +18,8 @@ import numpy as np
 
 from utils import domain, features, metrics, svm
 from utils.checkpoints import load_networks
-from utils.data import load_raw
 from utils.data.idx import FASHION_MNIST_CLASSES, MNIST_CLASSES
-from utils.data.pipeline import fit_to_size
+from utils.data.pipeline import load_scaled
 from utils.samples import generate_fake_samples
 
 METRICS = ("svm", "domain", "fid", "kid", "is")
@@ -37,13 +36,9 @@ def parse_metrics(text: str) -> list[str]:
 
 
 def _split(dataset, split, config, data_dir, source, limit):
-    raw = load_raw(dataset, source=source, data_dir=data_dir, split=split, image_size=config.image_size,
-                   channels=config.channels, limit=limit or None)
-    if raw.images is None:
-        raise ValueError(f"{dataset}: evaluation needs an in-memory labelled dataset (mnist, fashion_mnist, "
-                         "cifar10, svhn)")
-    images = fit_to_size(raw.images, config.image_size, config.channels).astype(np.float32) / 127.5 - 1.0
-    return images, raw.labels
+    images, raw = load_scaled(dataset, config.image_size, config.channels, data_dir, split, limit, source,
+                              streams=False)
+    return images, raw.labels[:len(images)]
 
 
 def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_samples=10_000, seed=0,

@@ -57,6 +57,28 @@ def fit_to_size(images: np.ndarray, image_size: int, channels: int) -> np.ndarra
     return np.asarray(convert_channels(images, channels))
 
 
+def load_scaled(dataset: str, image_size: int, channels: int, data_dir=None, split: str = "train",
+                limit: int | None = None, source: str = "native", streams: bool = True):
+    """The first `limit` images of a split as float32 (N, S, S, C) in [-1, 1], and the RawData they came from.
+
+    In-memory readers (MNIST family, CIFAR-10, SVHN) are cut and resized; streamed ones (CelebA,
+    LSUN, folders) have their first `limit` images read into memory (keep `limit` modest), or, with
+    `streams=False`, are refused with a ValueError.
+    """
+    from utils.data import load_raw
+
+    raw = load_raw(dataset, source=source, data_dir=data_dir, split=split, image_size=image_size,
+                   channels=channels, limit=limit or None)
+    if raw.images is not None:
+        images = raw.images[:limit or None]
+    elif not streams:
+        raise ValueError(f"{dataset}: this needs an in-memory labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
+    else:
+        stream = raw.stream.take(limit) if limit else raw.stream
+        images = np.stack([np.asarray(image) for image in stream.as_numpy_iterator()])
+    return fit_to_size(images, image_size, channels).astype(np.float32) / 127.5 - 1.0, raw
+
+
 def select(raw: RawData, limit: int = 0, classes: tuple[int, ...] = ()) -> RawData:
     """Keep the images of `classes` (if given), then the first `limit` (if given)."""
     images, labels = raw.images, raw.labels
