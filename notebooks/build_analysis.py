@@ -160,7 +160,6 @@ def gradcam() -> nbformat.NotebookNode:
             D(x) is D's probability that the image is real.
             """),
         code(need_discriminator() + """
-            discriminator = analysis_views.rebuilt(discriminator)   # a loaded Sequential gives Grad-CAM no gradient path
             layer = last_conv_name(discriminator)
             real_heat = saliency.grad_cam(discriminator, real_images, layer, target="real")
             real_probability = np.asarray(keras.ops.sigmoid(discriminator(real_images, training=False)))[:, 0]

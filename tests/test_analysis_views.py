@@ -53,23 +53,13 @@ def test_box_mask():
             analysis_views.box_mask(32, boxes)
 
 
-def test_generate_and_rebuilt_match_the_model(tiny_config, tmp_path):
-    import keras
-
-    from model.dcgan import build_discriminator, build_generator
-    from utils import saliency
+def test_generate_matches_the_model_in_batches(tiny_config):
+    from model.dcgan import build_generator
 
     generator = build_generator(tiny_config)
     z = np.random.default_rng(0).normal(size=(5, tiny_config.latent_dim)).astype(np.float32)
     images = analysis_views.generate(generator, z, batch_size=2)
     np.testing.assert_allclose(images, np.asarray(generator(z, training=False)), atol=1e-6)
-
-    discriminator = build_discriminator(tiny_config)
-    discriminator.save(tmp_path / "d.keras")
-    loaded = keras.models.load_model(tmp_path / "d.keras", compile=False)
-    copy = analysis_views.rebuilt(loaded)
-    np.testing.assert_allclose(copy(images, training=False), discriminator(images, training=False), atol=1e-6)
-    assert saliency.grad_cam(copy, images).shape == (5, 32, 32)
 
 
 def test_image_rows_and_to_signed():

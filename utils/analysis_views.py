@@ -43,20 +43,6 @@ def generate(generator, z, batch_size: int = 256) -> np.ndarray:
                            for start in range(0, len(z), batch_size)])
 
 
-def rebuilt(model):
-    """A copy of `model` built in this process, with the same weights.
-
-    A Sequential loaded from `.keras` (Keras 3.x) can hold its output tensor and its layers'
-    output tensors in two different symbolic graphs, so a sub-model from `model.inputs` to
-    [a layer's output, `model.outputs[0]`] (Grad-CAM's) finds no gradient path; a clone is one graph.
-    """
-    import keras
-
-    copy = keras.models.clone_model(model)
-    copy.set_weights(model.get_weights())
-    return copy
-
-
 def load_images(dataset: str, data_dir=None, split: str = "train", limit: int | None = None,
                 image_size: int | None = None, channels: int | None = None):
     """The first `limit` images of a split as float32 (N, S, S, C) in [-1, 1], with labels and attributes.
