@@ -46,7 +46,7 @@ class LinearL2SVM:
             raise ValueError(f"LinearL2SVM: C must be positive, got {regularization}")
         self.regularization, self.tolerance, self.max_iterations = float(regularization), tolerance, max_iterations
         self.weights = self.classes = None
-        self.converged, self.iterations = False, 0
+        self.converged = False
 
     def fit(self, x: np.ndarray, y: np.ndarray, initial: np.ndarray | None = None) -> "LinearL2SVM":
         x = np.ascontiguousarray(x, dtype=np.float32)
@@ -77,9 +77,8 @@ class LinearL2SVM:
                                    options={"maxiter": self.max_iterations, "gtol": self.tolerance * scale,
                                             "ftol": 1e-12, "maxcor": 20})
         self.weights = result.x.reshape(shape)
-        self.iterations = int(result.nit)
         # float32 products limit how far the gradient can fall; within 10x of the target counts as converged.
-        self.converged = bool(result.success) or np.abs(objective(result.x)[1]).max() <= 10 * self.tolerance * scale
+        self.converged = bool(result.success) or np.abs(result.jac).max() <= 10 * self.tolerance * scale
         return self
 
     def decision_function(self, x: np.ndarray) -> np.ndarray:
@@ -101,8 +100,7 @@ def _standardise(train_x, *others):
 
 
 def _fit_and_score(train_x, train_y, eval_x, eval_y, regularization: float, max_iterations: int, initial=None):
-    """Standardise on train_x, fit the L2-SVM with C on it; returns (accuracy on eval, converged, weights)."""
-    train_x, eval_x = _standardise(train_x, eval_x)
+    """Fit the L2-SVM with C on standardised train_x; returns (accuracy on eval_x, converged, weights)."""
     classifier = LinearL2SVM(regularization, max_iterations=max_iterations).fit(train_x, train_y, initial)
     accuracy = float(np.mean(classifier.predict(eval_x) == np.asarray(eval_y)))
     return accuracy, classifier.converged, classifier.weights
@@ -142,17 +140,20 @@ def linear_svm_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.nda
                          f"test {test_x.shape}/{test_y.shape}")
     train_x, test_x = train_x.reshape(len(train_x), -1), test_x.reshape(len(test_x), -1)
     fit_indices, validation_indices = validation_split(train_y, validation_fraction, seed)
+    fit_x, validation_x = _standardise(train_x[fit_indices], train_x[validation_indices])   # once for every C
     validation_accuracies, weights, not_converged, initial = {}, {}, 0, None
     for regularization in sorted(c_grid):   # ascending, each fit starting from the previous C's solution
-        accuracy, converged, initial = _fit_and_score(train_x[fit_indices], train_y[fit_indices],
-                                                      train_x[validation_indices], train_y[validation_indices],
-                                                      regularization, max_iterations, initial)
+        accuracy, converged, initial = _fit_and_score(fit_x, train_y[fit_indices], validation_x,
+                                                      train_y[validation_indices], regularization, max_iterations,
+                                                      initial)
         validation_accuracies[regularization], weights[regularization] = accuracy, initial
         not_converged += not converged
     validation_accuracies = [validation_accuracies[regularization] for regularization in c_grid]
     # Ties go to the smallest C (the strongest regularisation).
     best = max(validation_accuracies)
     chosen_c = float(min(c for c, accuracy in zip(c_grid, validation_accuracies) if accuracy == best))
+    del fit_x, validation_x   # free them before the full training set is standardised
+    train_x, test_x = _standardise(train_x, test_x)
     test_accuracy, converged, _ = _fit_and_score(train_x, train_y, test_x, test_y, chosen_c, max_iterations,
                                                  weights[chosen_c])
     return {
