@@ -23,7 +23,7 @@ def run_history(run_dir: str | Path) -> dict[str, list]:
     path = Path(run_dir) / "history.csv"
     if not path.is_file():
         raise FileNotFoundError(f"{run_dir} holds no history.csv; train the run first")
-    return read_history(path, up_to_step=2 ** 62)
+    return read_history(path)
 
 
 def epoch_means(history: dict[str, list]) -> dict[str, list]:

@@ -57,12 +57,13 @@ def check_writable(folder: Path) -> None:
         raise ValueError(f"cannot write to {folder} ({error.strerror}); choose another --out") from None
 
 
-def read_history(path: Path, up_to_step: int) -> dict[str, list]:
+def read_history(path: Path, up_to_step: int | None = None) -> dict[str, list]:
+    """The rows of history.csv as lists per column; with `up_to_step`, only the rows up to that step."""
     history = {column: [] for column in COLUMNS}
     if path.is_file():
         with open(path, newline="") as handle:
             for row in csv.DictReader(handle):
-                if int(row["step"]) > up_to_step:
+                if up_to_step is not None and int(row["step"]) > up_to_step:
                     break   # rows written after the checkpoint we resumed from
                 for column in COLUMNS:
                     history[column].append(int(row[column]) if column in ("step", "epoch") else float(row[column]))
