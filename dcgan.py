@@ -213,14 +213,13 @@ def command_generate(args) -> int:
     check_writable(out.parent)   # before the work, not after
     generator = load_generator(args.model)
     if args.walk:
-        from utils.analysis_views import generate
         from utils.latent import interpolation_walk
-        from utils.samples import latent_samples
+        from utils.samples import generate_images, latent_samples
 
         latent_dim = generator.input_shape[-1]
         starts, ends = latent_samples(args.n, latent_dim, args.seed), latent_samples(args.n, latent_dim, args.seed + 1)
         z = np.concatenate([interpolation_walk(start, end, args.steps, args.walk) for start, end in zip(starts, ends)])
-        images, what = generate(generator, z), f"{args.n} {args.walk} walks of {args.steps} images"
+        images, what = generate_images(generator, z), f"{args.n} {args.walk} walks of {args.steps} images"
     else:
         images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
         what = f"{args.n} samples"

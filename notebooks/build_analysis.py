@@ -356,7 +356,7 @@ def latent_walk() -> nbformat.NotebookNode:
         parameters(name, "lsun_bedroom", "the paper's Fig. 4 dataset", 4, "walks (rows) per figure",
                    extra="steps = 9                       # points per walk, end points included (Fig. 4: 9)\n"
                          "sweep_range = 3.0               # a single dimension sweeps from -sweep_range to +sweep_range\n"),
-        setup(name, "latent", "from utils.samples import latent_samples"),
+        setup(name, "latent", "from utils.samples import generate_images, latent_samples"),
         markdown("""
             ## Data
 
@@ -368,7 +368,7 @@ def latent_walk() -> nbformat.NotebookNode:
             print(f"{2 * num_samples} random end points, {steps} points per walk")
             """),
         *models_and_train("Only G is needed: each walk is a batch of z run through G in inference mode "
-                          "(`analysis_views.generate`, BatchNorm with its moving statistics)."),
+                          "(`utils.samples.generate_images`, BatchNorm with its moving statistics)."),
         markdown("""
             ## Results
 
@@ -382,7 +382,7 @@ def latent_walk() -> nbformat.NotebookNode:
             walks = {kind: [latent.interpolation_walk(ends[2 * row], ends[2 * row + 1], steps, kind)
                             for row in range(num_samples)] for kind in ("linear", "spherical")}
             for kind, paths in walks.items():
-                figure = analysis_views.image_rows([analysis_views.generate(generator, path) for path in paths],
+                figure = analysis_views.image_rows([generate_images(generator, path) for path in paths],
                                                    [f"walk {row + 1}" for row in range(num_samples)],
                                                    title=f"{kind} interpolation, {steps} points")
                 notebook.show_figure(figure, figures / f"walk_{kind}.png")
@@ -398,7 +398,7 @@ def latent_walk() -> nbformat.NotebookNode:
             """),
         code("""
             for kind, paths in walks.items():
-                images = [analysis_views.generate(generator, path) for path in paths]
+                images = [generate_images(generator, path) for path in paths]
                 jumps = np.concatenate([np.abs(np.diff(batch, axis=0)).mean(axis=(1, 2, 3)) for batch in images])
                 print(f"{kind:9s} |z| along walk 1: {np.round(np.linalg.norm(paths[0], axis=1), 1)}; "
                       f"pixel change per step: mean {jumps.mean():.3f}, largest {jumps.max():.3f}")
@@ -414,11 +414,11 @@ def latent_walk() -> nbformat.NotebookNode:
             values = np.linspace(-sweep_range, sweep_range, steps)
             extremes = np.concatenate([latent.dimension_sweep(start, dim, [-sweep_range, sweep_range])
                                        for dim in range(LATENT_DIM)])
-            extreme_images = analysis_views.generate(generator, extremes).reshape(LATENT_DIM, 2, -1)
+            extreme_images = generate_images(generator, extremes).reshape(LATENT_DIM, 2, -1)
             effect = np.abs(extreme_images[:, 1] - extreme_images[:, 0]).mean(axis=1)
             dims = np.argsort(-effect, kind="stable")[:num_samples]
             print("dimensions with the largest effect:", dims, "mean pixel change", np.round(effect[dims], 3))
-            rows = [analysis_views.generate(generator, latent.dimension_sweep(start, int(dim), values)) for dim in dims]
+            rows = [generate_images(generator, latent.dimension_sweep(start, int(dim), values)) for dim in dims]
             figure = analysis_views.image_rows(rows, [f"z[{dim}]" for dim in dims],
                                                title=f"one dimension from {-sweep_range} to {sweep_range}")
             notebook.show_figure(figure, figures / "dimension_sweeps.png")
@@ -462,7 +462,7 @@ def vector_arithmetic() -> nbformat.NotebookNode:
                          "num_exemplars = 3               # Sec. 6.3.2: average three exemplars per concept\n"
                          "noise = 0.25                    # Fig. 7: neighbours add uniform noise in [-0.25, 0.25]\n"
                          "classifier_limit = 0            # labelled images for the classifier; 0: all (20,000 for CelebA)\n"),
-        setup(name, "domain, latent", "from utils.evaluate import CLASS_NAMES\nfrom utils.samples import latent_samples"),
+        setup(name, "domain, latent", "from utils.evaluate import CLASS_NAMES\nfrom utils.samples import generate_images, latent_samples"),
         markdown("""
             ## Data
 
@@ -514,7 +514,7 @@ def vector_arithmetic() -> nbformat.NotebookNode:
             """),
         code("""
             z = latent_samples(num_samples, LATENT_DIM, seed=seed)
-            generated = analysis_views.generate(generator, z)
+            generated = generate_images(generator, z)
             _, probabilities = domain.domain_outputs(classifier, generated)
             exemplars = {}
             for concept in chosen:
@@ -524,8 +524,8 @@ def vector_arithmetic() -> nbformat.NotebookNode:
             averages = {concept: latent.concept_vector(z[indices]) for concept, indices in exemplars.items()}
             result = latent.arithmetic(*(averages[concept] for concept in chosen))
             result_z = np.concatenate([result[None], latent.neighbours(result, 8, noise, seed=seed)])
-            result_images = analysis_views.generate(generator, result_z)
-            rows = [np.concatenate([generated[exemplars[concept]], analysis_views.generate(generator, averages[concept][None])])
+            result_images = generate_images(generator, result_z)
+            rows = [np.concatenate([generated[exemplars[concept]], generate_images(generator, averages[concept][None])])
                     for concept in chosen] + [result_images]
             labels_shown = [f"{sign} {concept}" for sign, concept in zip(("", "-", "+"), chosen)] + ["= result\\n+ 8 neighbours"]
             figure = analysis_views.image_rows(rows, labels_shown, title="exemplars (last: their average z) and a - b + c")
@@ -547,7 +547,7 @@ def vector_arithmetic() -> nbformat.NotebookNode:
         code("""
             direction = latent.turn_vector(z[exemplars[chosen[1]]], z[exemplars[chosen[0]]])
             starts = latent_samples(4, LATENT_DIM, seed=seed + 2)
-            rows = [analysis_views.generate(generator, latent.apply_along(start, direction, steps=9)) for start in starts]
+            rows = [generate_images(generator, latent.apply_along(start, direction, steps=9)) for start in starts]
             column = concept_names.index(chosen[0])
             for row, images in enumerate(rows):
                 _, row_probabilities = domain.domain_outputs(classifier, images[[0, -1]])
@@ -592,7 +592,7 @@ def forgetting_objects() -> nbformat.NotebookNode:
                    extra="boxes = [(0.0, 0.0, 0.5, 1.0)]  # (top, left, height, width) as fractions of the image: the top half\n"
                          "num_dropped = 0                 # maps dropped, largest weight first; 0: all positive (the paper)\n"
                          "num_shown = 8                   # samples in the figure\n"),
-        setup(name, "filters, saliency", "from utils.samples import latent_samples"),
+        setup(name, "filters, saliency", "from utils.samples import generate_images, latent_samples"),
         markdown("""
             ## Data
 
@@ -621,7 +621,7 @@ def forgetting_objects() -> nbformat.NotebookNode:
             num_maps = generator.get_layer(layer_name).output.shape[-1]
             print(f"{layer_name}: {len(dropped)} of {num_maps} maps dropped; regression accuracy {found['accuracy']:.3f}")
             shown_z = z[:num_shown]
-            before = analysis_views.generate(generator, shown_z)
+            before = generate_images(generator, shown_z)
             after = filters.generate_without(generator, shown_z, layer_name, dropped)
             random_maps = np.random.default_rng(seed).choice(num_maps, size=len(dropped), replace=False)
             after_random = filters.generate_without(generator, shown_z, layer_name, random_maps)

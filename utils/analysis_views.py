@@ -34,15 +34,6 @@ def smoke_config(dataset: str, seed: int = 0) -> DCGANConfig:
                        epochs=1, seed=seed, limit=64)
 
 
-def generate(generator, z, batch_size: int = 256) -> np.ndarray:
-    """G(z) in inference mode (BatchNorm's moving statistics), in batches: z (N, latent_dim) -> (N, S, S, C) in [-1, 1]."""
-    import tensorflow as tf
-
-    z = np.asarray(z, dtype=np.float32)
-    return np.concatenate([np.asarray(generator(tf.convert_to_tensor(z[start:start + batch_size]), training=False))
-                           for start in range(0, len(z), batch_size)])
-
-
 def load_images(dataset: str, data_dir=None, split: str = "train", limit: int | None = None,
                 image_size: int | None = None, channels: int | None = None):
     """The first `limit` images of a split as float32 (N, S, S, C) in [-1, 1], with labels and attributes.

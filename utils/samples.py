@@ -20,8 +20,12 @@ def generate_real_samples(images: np.ndarray, num_samples: int, seed: int | None
 def generate_fake_samples(generator, num_samples: int, latent_dim: int | None = None, seed: int | None = 0,
                           batch_size: int = 256):
     """Generated images in [-1, 1] (inference mode: BatchNorm uses its moving statistics) and zeros labels."""
-    latent_dim = latent_dim or generator.input_shape[-1]
-    latent = latent_samples(num_samples, latent_dim, seed)
-    batches = [np.asarray(generator(latent[start:start + batch_size], training=False))
-               for start in range(0, num_samples, batch_size)]
-    return np.concatenate(batches), np.zeros((num_samples, 1), np.float32)
+    latent = latent_samples(num_samples, latent_dim or generator.input_shape[-1], seed)
+    return generate_images(generator, latent, batch_size), np.zeros((num_samples, 1), np.float32)
+
+
+def generate_images(generator, z, batch_size: int = 256) -> np.ndarray:
+    """G(z) in inference mode (BatchNorm's moving statistics), in batches: z (N, latent_dim) -> (N, S, S, C) in [-1, 1]."""
+    z = np.asarray(z, dtype=np.float32)
+    return np.concatenate([np.asarray(generator(z[start:start + batch_size], training=False))
+                           for start in range(0, len(z), batch_size)])
