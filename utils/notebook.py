@@ -108,23 +108,13 @@ def epoch_grids(run_dir: str | Path, path: str | Path | None = None, max_panels:
     The grids come from `<run_dir>/samples/epoch_NNN.png` (the same latent batch every epoch).
     Returns the matplotlib Figure; writes a PNG when `path` is given.
     """
-    from matplotlib import pyplot
-    from PIL import Image
+    from utils.studies import compare_grids
 
     frames = sorted(Path(run_dir, "samples").glob("epoch_*.png"))
     if not frames:
         raise FileNotFoundError(f"{run_dir}/samples holds no epoch_*.png; has the run finished an epoch?")
     picks = sorted(set(np.linspace(0, len(frames) - 1, min(max_panels, len(frames))).round().astype(int)))
-    figure, axes = pyplot.subplots(1, len(picks), figsize=(4 * len(picks), 4.3), squeeze=False)
-    for axis, index in zip(axes[0], picks):
-        axis.imshow(np.asarray(Image.open(frames[index])), cmap="gray", vmin=0, vmax=255)
-        axis.set_title(f"epoch {int(frames[index].stem.split('_')[1])}")
-        axis.axis("off")
-    figure.tight_layout()
-    if path is not None:
-        figure.savefig(path, dpi=100)
-    return figure
-
+    return compare_grids({"": run_dir}, [int(frames[index].stem.split("_")[1]) for index in picks], path)
 
 
 def class_coverage(dataset: str, images: np.ndarray, folder: str | Path = SAVED_MODELS) -> dict | None:

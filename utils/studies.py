@@ -89,7 +89,8 @@ def compare_grids(run_dirs: dict[str, str | Path], epochs: list[int], path: str 
     """A table of sample grids: one row per run, one column per epoch (`samples/epoch_NNN.png`).
 
     Every run draws its grids from the same fixed latent batch when the runs share the seed, so a
-    cell of one row and the same cell of another row come from the same z. Returns the Figure.
+    cell of one row and the same cell of another row come from the same z. An empty label titles
+    the panels with the epoch alone. Returns the Figure; writes a PNG when `path` is given.
     """
     from PIL import Image
 
@@ -101,7 +102,7 @@ def compare_grids(run_dirs: dict[str, str | Path], epochs: list[int], path: str 
         for column, epoch in enumerate(epochs):
             axis = axes[row][column]
             axis.imshow(np.asarray(Image.open(epoch_grid_path(run_dir, epoch))), cmap="gray", vmin=0, vmax=255)
-            axis.set_title(f"{label}, epoch {epoch}", fontsize=10)
+            axis.set_title(f"{label}, epoch {epoch}" if label else f"epoch {epoch}", fontsize=10)
             axis.axis("off")
     figure.tight_layout()
     if path is not None:
