@@ -106,13 +106,8 @@ def nearest_neighbour_score(samples, held_out_images, training_images, chunk_siz
     does; near 0 means samples (nearly) copy real images. Use equal numbers of samples and
     held-out images: the expected nearest distance shrinks as the reference set grows.
     """
-    _, sample_distances = nearest_neighbours(samples, held_out_images, 1, chunk_size)
-    _, real_distances = nearest_neighbours(held_out_images, training_images, 1, chunk_size)
-    samples_to_held_out = float(sample_distances.mean())
-    held_out_to_training = float(real_distances.mean())
-    return {"samples_to_held_out": samples_to_held_out,
-            "held_out_to_training": held_out_to_training,
-            "ratio": samples_to_held_out / held_out_to_training if held_out_to_training > 0 else float("inf")}
+    return _distance_ratio("samples_to_held_out", (samples, held_out_images),
+                           (held_out_images, training_images), chunk_size)
 
 
 def copy_score(samples, training_images, held_out_images, chunk_size: int = 1024) -> dict:
@@ -124,11 +119,17 @@ def copy_score(samples, training_images, held_out_images, chunk_size: int = 1024
     images. Use as many samples as held-out images (the expected nearest distance depends on the
     number of queries only through noise, but on the reference set's size strongly, and it is shared).
     """
-    _, sample_distances = nearest_neighbours(samples, training_images, 1, chunk_size)
-    _, real_distances = nearest_neighbours(held_out_images, training_images, 1, chunk_size)
-    samples_to_training, held_out_to_training = float(sample_distances.mean()), float(real_distances.mean())
-    return {"samples_to_training": samples_to_training, "held_out_to_training": held_out_to_training,
-            "ratio": samples_to_training / held_out_to_training if held_out_to_training > 0 else float("inf")}
+    return _distance_ratio("samples_to_training", (samples, training_images),
+                           (held_out_images, training_images), chunk_size)
+
+
+def _distance_ratio(name: str, measured, reference, chunk_size: int) -> dict:
+    """The mean nearest-neighbour distance of `measured` (queries, references) as `name`, the same of
+    `reference` as "held_out_to_training", and "ratio", the first over the second (inf for a 0 reference)."""
+    _, measured_distances = nearest_neighbours(*measured, 1, chunk_size)
+    _, reference_distances = nearest_neighbours(*reference, 1, chunk_size)
+    value, base = float(measured_distances.mean()), float(reference_distances.mean())
+    return {name: value, "held_out_to_training": base, "ratio": value / base if base > 0 else float("inf")}
 
 
 def neighbour_grid(samples, training_images, indices, padding: int = 2) -> np.ndarray:
