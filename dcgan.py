@@ -90,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--classes", type=class_list, default=(), help="train on these labels only, e.g. 0,7")
     train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
+    train.add_argument("--update", choices=("alternating", "simultaneous"), default="alternating",
+                       help="alternating (default): D's update, then G's under the updated D, as the paper's code; "
+                            "simultaneous: both from one forward pass, as the TensorFlow tutorial (one D pass fewer)")
+    train.add_argument("--steps-per-call", type=positive_int,
+                       help="train steps per compiled call (default: 1 on CPUs, 10 on GPUs); the same updates")
+    train.add_argument("--xla", action="store_true", help="compile the step with XLA (jit_compile): faster on "
+                                                         "GPUs, slower on CPUs; `dcgan.py bench --xla` measures it")
     train.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
                        help="one device (default), all GPUs of this machine (mirrored), or several machines "
                             "named in TF_CONFIG (multiworker); the batch is global")
@@ -142,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--channels", type=int, choices=(1, 3), help="default: the dataset's own (1 without --data)")
     bench.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
+    bench.add_argument("--steps-per-call", type=positive_int, help="train steps per compiled call (default: as train)")
     bench.add_argument("--xla", action="store_true", help="also time the step compiled with XLA (jit_compile)")
     bench.add_argument("--no-reference", action="store_true", help="skip timing the tutorial-style reference step")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
@@ -178,7 +186,7 @@ def command_train(args) -> int:
                              channels=args.channels or int(native_channels), width=args.width or 0,
                              batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
                              seed=args.seed, limit=args.limit, classes=args.classes, precision=args.precision,
-                             sync_batch_norm=args.sync_batch_norm)
+                             sync_batch_norm=args.sync_batch_norm, update=args.update)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
@@ -186,7 +194,7 @@ def command_train(args) -> int:
     try:
         train(config, data, out_dir, resume=args.resume, checkpoint_every=args.checkpoint_every,
               progress=not args.no_progress, log=lambda line: print(line, flush=True),
-              strategy=make_strategy(args.strategy))
+              strategy=make_strategy(args.strategy), steps_per_call=args.steps_per_call, jit_compile=args.xla)
     except TrainingStopped as stopped:
         print(f"dcgan.py: {stopped}", file=sys.stderr)
         return stopped.exit_code
@@ -261,7 +269,7 @@ def command_bench(args) -> int:
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
               source=args.source, synthetic=args.synthetic, precision=args.precision,
-              reference=not args.no_reference, xla=args.xla)
+              reference=not args.no_reference, xla=args.xla, steps_per_call=args.steps_per_call)
     return 0
 
 

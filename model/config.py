@@ -8,6 +8,7 @@ from pathlib import Path
 
 IMAGE_SIZES = (32, 64, 128)
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+UPDATES = ("alternating", "simultaneous")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +31,8 @@ class DCGANConfig:
     classes: tuple[int, ...] = ()   # train on these labels only (empty = all)
     sync_batch_norm: bool = False   # several devices: BatchNorm statistics over the global batch, not each replica's
     precision: str = "float32"      # the paper's; mixed_* compute in 16 bits, keeping D's logit and the losses in float32
+    update: str = "alternating"     # D's update, then G's under the updated D (the paper's code); "simultaneous":
+                                    # both from one forward pass (the TensorFlow tutorial's step), one D pass fewer
 
     def __post_init__(self):
         if self.image_size not in IMAGE_SIZES:
@@ -43,6 +46,8 @@ class DCGANConfig:
                 raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.precision not in PRECISIONS:
             raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
+        if self.update not in UPDATES:
+            raise ValueError(f"--update must be one of {', '.join(UPDATES)}, got {self.update}")
         if self.limit < 0:
             raise ValueError(f"--limit must be 0 (all) or positive, got {self.limit}")
 

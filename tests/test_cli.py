@@ -75,6 +75,8 @@ def test_generate_walks_start_and_end_at_the_samples_of_two_seeds(trained_run, t
      "bash datasets/download_mnist.sh"),
     (["train", "--out", "/proc/dcgan-cannot-write-here"], "cannot write to /proc/dcgan-cannot-write-here"),
     (["train", "--resume", "--out", "{tmp}/never-ran"], "holds no run"),
+    (["train", "--steps-per-call", "0"], "--steps-per-call: must be at least 1"),
+    (["train", "--update", "together"], "invalid choice: 'together'"),
     (["generate", "--model", "{tmp}/missing", "--out", "{tmp}/x.png"], "no such run directory"),
     (["generate", "--model", "{tmp}", "--out", "{tmp}/x.jpg"], "must end in .png"),
 ])
@@ -105,6 +107,23 @@ def test_existing_run_is_refused_and_kept(trained_run):
 def _history_steps(out):
     lines = (out / "history.csv").read_text().splitlines()[1:]
     return [int(line.split(",")[0]) for line in lines]
+
+
+def test_train_simultaneous_several_steps_per_call_with_xla(mnist_dir, tmp_path):
+    """--update is recorded in the run and kept on --resume; --steps-per-call and --xla still log every step."""
+    import json
+
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out),
+                 "--update", "simultaneous", "--steps-per-call", "3", "--xla", *TINY)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "config.json").read_text())["update"] == "simultaneous"
+    assert _history_steps(out) == [1, 2, 3, 4]
+    result = run("train", "--resume", "--epochs", "2", "--data-dir", str(mnist_dir), "--out", str(out),
+                 "--steps-per-call", "2", *TINY)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "config.json").read_text())["update"] == "simultaneous"
+    assert _history_steps(out) == list(range(1, 9))
 
 
 def test_sigkill_mid_epoch_then_resume_continues_from_the_checkpoint(mnist_dir, tmp_path):
@@ -151,9 +170,12 @@ def test_bench_prints_train_and_pipeline_rates(mnist_dir):
     result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "2", "--data", "mnist",
                  "--data-dir", str(mnist_dir))
     assert result.returncode == 0, result.stderr
-    assert "train step (32 px, width 8, batch 8, 1 channel(s), float32)" in result.stdout
-    assert "GFLOP per image" in result.stdout and "GFLOP/s achieved" in result.stdout
-    assert "reference step (tutorial style, same networks)" in result.stdout and "ours is" in result.stdout
+    assert "32 px, width 8, batch 8, 1 channel(s), float32, 1 step(s) per call" in result.stdout
+    for update in ("alternating", "simultaneous"):
+        assert re.search(rf"our step, {update}.*: \d+ images/s, [\d.]+ GFLOP per image, [\d.]+ GFLOP/s achieved",
+                         result.stdout), result.stdout
+        assert re.search(rf"ours, {update}, is [\d.]+x the reference", result.stdout), result.stdout
+    assert "reference step (tutorial style, same networks, simultaneous)" in result.stdout
     assert "input pipeline (mnist" in result.stdout and "x the train step" in result.stdout
     assert "peak memory of this process" in result.stdout
 
@@ -163,8 +185,8 @@ def test_bench_on_synthetic_native_files():
                  "--data", "celeba", "--synthetic", "24", "--no-reference", "--precision", "mixed_bfloat16",
                  "--xla")
     assert result.returncode == 0, result.stderr
-    assert "train step (64 px, width 8, batch 8, 3 channel(s), mixed_bfloat16)" in result.stdout
-    assert "reference step" not in result.stdout
+    assert "64 px, width 8, batch 8, 3 channel(s), mixed_bfloat16, 1 step(s) per call" in result.stdout
+    assert "reference step" not in result.stdout and "the reference" not in result.stdout
     assert re.search(r"compiled with XLA \(jit_compile\): \d+ images/s", result.stdout), result.stdout
     assert re.search(r"input pipeline \(celeba, 24 synthetic images, [1-9]\d* batches\): \d+ images/s, "
                      r"[\d.]+x the train step", result.stdout), result.stdout

@@ -81,7 +81,8 @@ write_mnist_fixture(sys.argv[2] + "/data", num_images=64)
 data = TrainingData(load_raw("mnist", data_dir=sys.argv[2] + "/data"), 32, 1, 16, seed=0)
 config = DCGANConfig(dataset="mnist", width=8, batch_size=16, epochs=1, sync_batch_norm=True)
 strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-history = train(config, data, sys.argv[2] + "/run", progress=False, strategy=strategy, log=lambda line: None)
+history = train(config, data, sys.argv[2] + "/run", progress=False, strategy=strategy, log=lambda line: None,
+                steps_per_call=3)   # calls of 3 and 1 steps over the replicas' iterator
 print(len(history["step"]), strategy.num_replicas_in_sync)
 """
 

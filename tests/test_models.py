@@ -79,7 +79,8 @@ def test_nobn_variant_matches_the_e4040_report():
     assert discriminator.get_layer("dropout").rate == pytest.approx(0.4)
 
 
-@pytest.mark.parametrize("bad", [dict(image_size=48), dict(channels=2), dict(epochs=0), dict(batch_size=0)])
+@pytest.mark.parametrize("bad", [dict(image_size=48), dict(channels=2), dict(epochs=0), dict(batch_size=0),
+                                 dict(update="together"), dict(precision="float8")])
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         DCGANConfig(**bad)
@@ -101,3 +102,5 @@ def test_flop_count_matches_a_hand_count():
     assert forward_flops(build_generator(config)) == 2 * generator_macs
     assert forward_flops(build_discriminator(config)) == 2 * discriminator_macs
     assert train_step_flops(config) == 2 * (3 * generator_macs + 8 * discriminator_macs)
+    simultaneous = DCGANConfig(image_size=32, width=64, update="simultaneous")   # one D forward pass fewer
+    assert train_step_flops(simultaneous) == 2 * (3 * generator_macs + 7 * discriminator_macs)

@@ -180,3 +180,66 @@ def test_one_generator_pass_gives_the_two_pass_update(tiny_config):
     for ours, theirs in zip(gan.generator.trainable_weights + gan.discriminator.trainable_weights,
                             reference.generator.trainable_weights + reference.discriminator.trainable_weights):
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)
+
+
+def test_simultaneous_update_is_the_tutorial_step(tiny_config):
+    """--update simultaneous: both gradients from one forward pass, G's under D as it was before D's update."""
+    import keras
+
+    config = tiny_config.__class__(**{**tiny_config.__dict__, "update": "simultaneous"})
+    keras.utils.set_random_seed(3)
+    gan = DCGAN(config)
+    keras.utils.set_random_seed(3)
+    reference = DCGAN(config)
+    images = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=1)
+    latent = tf.random.normal((16, 100), seed=2)
+    values = gan.update(images, latent)
+    cross_entropy = tf.nn.sigmoid_cross_entropy_with_logits
+    with tf.GradientTape(persistent=True) as tape:
+        fake_logits = reference.discriminator(reference.generator(latent, training=True), training=True)
+        real_logits = reference.discriminator(images, training=True)
+        d_loss = (tf.reduce_mean(cross_entropy(labels=tf.ones((16, 1)), logits=real_logits))
+                  + tf.reduce_mean(cross_entropy(labels=tf.zeros((16, 1)), logits=fake_logits)))
+        g_loss = tf.reduce_mean(cross_entropy(labels=tf.ones((16, 1)), logits=fake_logits))
+    d_variables, g_variables = reference.discriminator.trainable_variables, reference.generator.trainable_variables
+    d_gradients, g_gradients = tape.gradient(d_loss, d_variables), tape.gradient(g_loss, g_variables)
+    reference.d_optimizer.apply_gradients(zip(d_gradients, d_variables))
+    reference.g_optimizer.apply_gradients(zip(g_gradients, g_variables))
+    assert float(values["g_loss"]) == pytest.approx(float(g_loss), rel=1e-5)
+    for ours, theirs in zip(gan.generator.trainable_weights + gan.discriminator.trainable_weights,
+                            reference.generator.trainable_weights + reference.discriminator.trainable_weights):
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-4, atol=1e-6)
+    # ...which is not the alternating update: G's step differs when D has moved first.
+    keras.utils.set_random_seed(3)
+    alternating = DCGAN(tiny_config)
+    alternating.update(images, latent)
+    assert not np.allclose(alternating.generator.get_layer("up1").kernel.numpy(),
+                           gan.generator.get_layer("up1").kernel.numpy(), atol=1e-7)
+
+
+@pytest.mark.parametrize("update", ["alternating", "simultaneous"])
+def test_steps_per_call_do_not_change_the_run(tiny_config, mnist_dir, tmp_path, update):
+    """Several steps per compiled call: the same losses step by step and the same weights as one per call,
+    with calls cut at checkpoints (every 3 steps) and epoch ends (4 steps per epoch; the newest 3 kept)."""
+    config = tiny_config.__class__(**{**tiny_config.__dict__, "update": update})
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    runs = {}
+    for steps_per_call in (1, 5):
+        out = tmp_path / f"run{steps_per_call}"
+        runs[steps_per_call] = train(config, data, out, checkpoint_every=3, progress=False, log=lambda line: None,
+                                     steps_per_call=steps_per_call)
+        assert sorted(int(path.stem.split("-")[1]) for path in (out / "checkpoints").glob("ckpt-*.index")) == [4, 6, 8]
+    assert runs[5]["step"] == runs[1]["step"] == list(range(1, 9))
+    assert runs[5]["epoch"] == [1] * 4 + [2] * 4
+    np.testing.assert_allclose(runs[5]["d_loss"], runs[1]["d_loss"], rtol=1e-4)
+    a, _, _ = load_networks(tmp_path / "run1")
+    b, _, _ = load_networks(tmp_path / "run5")
+    for weight_a, weight_b in zip(a.weights, b.weights):
+        np.testing.assert_allclose(weight_a.numpy(), weight_b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_train_steps_stops_where_the_batches_end(tiny_config):
+    gan = DCGAN(tiny_config)
+    batches = iter(tf.data.Dataset.from_tensor_slices(tf.zeros((5, 16, 32, 32, 1))))
+    assert [len(gan.train_steps(batches, tf.constant(3))["d_loss"]) for _ in range(3)] == [3, 2, 0]
+    assert int(gan.step) == 5 and gan.train_steps.experimental_get_tracing_count() == 1

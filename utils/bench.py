@@ -1,12 +1,16 @@
 """Throughput of the compiled train step and of a dataset's input pipeline (`dcgan.py bench`).
 
-Beside our step it times, in the same process on the same batch, a plain reference step for the same
-architecture in the style of the TensorFlow DCGAN tutorial (one `tf.function`, two `GradientTape`s
-over one forward pass), so the ratio of the two can be checked on any machine.
+Our step is timed as training runs it (`DCGAN.train_steps`: batches read from a dataset iterator,
+`steps_per_call` steps per compiled call), in both update orders: the paper's alternating one (the
+default) and the simultaneous one. Beside them, in the same process on the same batch, it times a
+plain reference step for the same architecture in the style of the TensorFlow DCGAN tutorial (one
+`tf.function`, two `GradientTape`s over one forward pass, so a simultaneous update), so the ratios
+can be checked on any machine: simultaneous against the reference is like for like.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import resource
 import time
 
@@ -16,7 +20,7 @@ from keras import layers
 import numpy as np
 import tensorflow as tf
 
-from model.config import DCGANConfig
+from model.config import UPDATES, DCGANConfig
 from model.dcgan import build_discriminator, build_generator
 from model.gan import DCGAN
 
@@ -41,11 +45,13 @@ def forward_flops(model: keras.Model) -> int:
 def train_step_flops(config: DCGANConfig) -> int:
     """FLOPs per image of one DCGAN.train_step, counting a backward pass as twice its forward pass.
 
-    D update: G forward, D forward on the real and the fake batch, D backward on both (G + 6 D).
-    G update: D forward on the same fakes, D backward to its input (about one D forward), G backward
-    (2 G + 2 D).
+    Alternating: D's update is G forward, D forward on the real and the fake batch, D backward on both
+    (G + 6 D); G's update is D forward on the same fakes, D backward to its input (about one D
+    forward), G backward (2 G + 2 D). Simultaneous: G's update reuses D's forward pass on the fakes
+    (3 G + 7 D).
     """
-    return 3 * forward_flops(build_generator(config)) + 8 * forward_flops(build_discriminator(config))
+    d_passes = 8 if config.update == "alternating" else 7
+    return 3 * forward_flops(build_generator(config)) + d_passes * forward_flops(build_discriminator(config))
 
 
 def _random_batch(config: DCGANConfig):
@@ -63,11 +69,15 @@ def _images_per_second(step, batch, batch_size: int, steps: int) -> float:
     return steps * batch_size / (time.perf_counter() - started)
 
 
-def time_train_step(config: DCGANConfig, steps: int, jit_compile: bool = False) -> float:
-    """Images/s of DCGAN.train_step on one batch kept in memory (the step alone, no input pipeline)."""
+def time_train_step(config: DCGANConfig, steps: int, jit_compile: bool = False, steps_per_call: int = 1) -> float:
+    """Images/s of DCGAN.train_steps, `steps_per_call` steps per call, on one batch kept in memory and
+    read through a dataset iterator as in training (the step alone, no input pipeline)."""
     gan = DCGAN(config, jit_compile=jit_compile)
-    return _images_per_second(lambda batch: gan.train_step(batch)["d_loss"], _random_batch(config),
-                              config.batch_size, steps)
+    batches = iter(tf.data.Dataset.from_tensors(_random_batch(config)).repeat())
+    calls = max(1, round(steps / steps_per_call))
+    per_call = tf.constant(steps_per_call)
+    return _images_per_second(lambda _: gan.train_steps(batches, per_call)["d_loss"], None,
+                              config.batch_size * steps_per_call, calls)
 
 
 def reference_step(config: DCGANConfig):
@@ -138,30 +148,42 @@ def write_synthetic(dataset: str, directory, num_images: int) -> None:
 
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
-              source="native", synthetic=0, precision="float32", reference=True, xla=False, log=print) -> dict:
-    """Time the train step, and (with `dataset`) the input pipeline on `data_dir`, or on `synthetic`
-    generated native-format images when that is given."""
+              source="native", synthetic=0, precision="float32", reference=True, xla=False, steps_per_call=None,
+              log=print) -> dict:
+    """Time the train step in both update orders against the reference step, and (with `dataset`) the
+    input pipeline on `data_dir`, or on `synthetic` generated native-format images when that is given."""
+    from utils.trainer import default_steps_per_call
+
     if channels is None:   # the dataset's own: grayscale for the MNIST family, colour for the rest
         channels = 1 if dataset in (None, "mnist", "fashion_mnist") else 3
+    steps_per_call = steps_per_call or default_steps_per_call()
     config = DCGANConfig(image_size=image_size, batch_size=batch_size, width=width, channels=channels,
                          precision=precision)
     results = {"image_size": image_size, "batch_size": batch_size, "width": config.d_width, "precision": precision,
-               "tensorflow": tf.__version__, "devices": [device.name for device in tf.config.list_logical_devices()]}
-    results["train_images_per_s"] = time_train_step(config, steps)
+               "steps_per_call": steps_per_call, "tensorflow": tf.__version__,
+               "devices": [device.name for device in tf.config.list_logical_devices()]}
+    log(f"{image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s), {precision}, "
+        f"{steps_per_call} step(s) per call")
+    for update in UPDATES:
+        config = dataclasses.replace(config, update=update)
+        rate = results[f"{update}_images_per_s"] = time_train_step(config, steps, steps_per_call=steps_per_call)
+        flops = results[f"{update}_flops_per_image"] = train_step_flops(config)
+        results[f"{update}_achieved_gflops"] = rate * flops / 1e9
+        log(f"our step, {update}{' (the default)' if update == 'alternating' else ''}: {rate:.0f} images/s, "
+            f"{flops / 1e9:.2f} GFLOP per image, {rate * flops / 1e9:.1f} GFLOP/s achieved")
     if xla:
-        results["xla_images_per_s"] = time_train_step(config, steps, jit_compile=True)
-    results["flops_per_image"] = train_step_flops(config)
-    results["achieved_gflops"] = results["train_images_per_s"] * results["flops_per_image"] / 1e9
-    log(f"train step ({image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s), "
-        f"{precision}): {results['train_images_per_s']:.0f} images/s, {results['flops_per_image'] / 1e9:.2f} "
-        f"GFLOP per image, {results['achieved_gflops']:.1f} GFLOP/s achieved")
-    if xla:
-        log(f"the same step compiled with XLA (jit_compile): {results['xla_images_per_s']:.0f} images/s")
+        config = dataclasses.replace(config, update="alternating")
+        results["xla_images_per_s"] = time_train_step(config, steps, jit_compile=True, steps_per_call=steps_per_call)
+        log(f"our step, alternating, compiled with XLA (jit_compile): {results['xla_images_per_s']:.0f} images/s")
     if reference:
         results["reference_images_per_s"] = time_reference_step(config, steps)
-        results["speed_vs_reference"] = results["train_images_per_s"] / results["reference_images_per_s"]
-        log(f"reference step (tutorial style, same networks): {results['reference_images_per_s']:.0f} images/s; "
-            f"ours is {results['speed_vs_reference']:.2f}x it")
+        log(f"reference step (tutorial style, same networks, simultaneous): "
+            f"{results['reference_images_per_s']:.0f} images/s")
+        for update in UPDATES:
+            ratio = results[f"{update}_vs_reference"] = (results[f"{update}_images_per_s"]
+                                                         / results["reference_images_per_s"])
+            log(f"ours, {update}, is {ratio:.2f}x the reference"
+                + (" (like for like)" if update == "simultaneous" else " (one more D pass per step)"))
     if dataset and synthetic:
         import tempfile
 
@@ -172,7 +194,7 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
         rate, batches = time_pipeline(dataset, data_dir, config, source=source)
     if dataset:
         results["pipeline_images_per_s"] = rate
-        results["pipeline_to_step_ratio"] = rate / results["train_images_per_s"]
+        results["pipeline_to_step_ratio"] = rate / results["alternating_images_per_s"]
         log(f"input pipeline ({dataset}{f', {synthetic} synthetic images' if synthetic else ''}, {batches} batches): {rate:.0f} images/s, "
             f"{results['pipeline_to_step_ratio']:.1f}x the train step")
     results["peak_memory_mib"] = peak_memory_mib()
