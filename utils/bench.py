@@ -147,6 +147,11 @@ def write_synthetic(dataset: str, directory, num_images: int) -> None:
         fixtures.write_fixture(dataset, directory, num_images)
 
 
+def _rate(images_per_s: float) -> str:
+    """Three significant figures for the slow steps (7.03 images/s), whole numbers for the rest."""
+    return f"{images_per_s:.3g}" if images_per_s < 100 else f"{images_per_s:.0f}"
+
+
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
               source="native", synthetic=0, precision="float32", reference=True, xla=False, steps_per_call=None,
               log=print) -> dict:
@@ -169,16 +174,16 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
         rate = results[f"{update}_images_per_s"] = time_train_step(config, steps, steps_per_call=steps_per_call)
         flops = results[f"{update}_flops_per_image"] = train_step_flops(config)
         results[f"{update}_achieved_gflops"] = rate * flops / 1e9
-        log(f"our step, {update}{' (the default)' if update == 'alternating' else ''}: {rate:.0f} images/s, "
+        log(f"our step, {update}{' (the default)' if update == 'alternating' else ''}: {_rate(rate)} images/s, "
             f"{flops / 1e9:.2f} GFLOP per image, {rate * flops / 1e9:.1f} GFLOP/s achieved")
     if xla:
         config = dataclasses.replace(config, update="alternating")
         results["xla_images_per_s"] = time_train_step(config, steps, jit_compile=True, steps_per_call=steps_per_call)
-        log(f"our step, alternating, compiled with XLA (jit_compile): {results['xla_images_per_s']:.0f} images/s")
+        log(f"our step, alternating, compiled with XLA (jit_compile): {_rate(results['xla_images_per_s'])} images/s")
     if reference:
         results["reference_images_per_s"] = time_reference_step(config, steps)
         log(f"reference step (tutorial style, same networks, simultaneous): "
-            f"{results['reference_images_per_s']:.0f} images/s")
+            f"{_rate(results['reference_images_per_s'])} images/s")
         for update in UPDATES:
             ratio = results[f"{update}_vs_reference"] = (results[f"{update}_images_per_s"]
                                                          / results["reference_images_per_s"])
