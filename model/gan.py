@@ -7,11 +7,13 @@ same graph either way.
 
 Each step updates D once, then G once under the updated D (as the original code alternates them),
 with binary cross-entropy on logits and the non-saturating generator loss -log D(G(z)) (paper Sec. 4 /
-Goodfellow et al. 2014 Sec. 3). `update="simultaneous"` takes both updates from one forward pass
-instead, as the TensorFlow DCGAN tutorial does: one D pass fewer per step, and G's gradient comes
-from D before D's update (simultaneous rather than alternating gradient descent; Mescheder et al.
-2018, arXiv:1801.04406, compare the two). Real and fake batches go through D in separate calls: concatenated,
+Goodfellow et al. 2014 Sec. 3). Real and fake batches go through D in separate calls: concatenated,
 they would share one set of BatchNorm batch statistics, which is not what the paper trains.
+
+`update="simultaneous"` takes both updates from one forward pass instead, as the TensorFlow DCGAN
+tutorial does: one D pass fewer per step, and G's gradient comes from D before D's update
+(simultaneous rather than alternating gradient descent; Mescheder et al. 2018, arXiv:1801.04406,
+compare the two).
 
 Several devices (`tf.distribute.MirroredStrategy`, or `MultiWorkerMirroredStrategy` across
 machines) run the same step: each replica takes its slice of the global batch, every loss is
@@ -125,9 +127,9 @@ class DCGAN:
     def _train_steps(self, iterator, max_steps):
         """Up to `max_steps` steps on batches from `iterator` in one compiled call (fewer if it runs out).
 
-        Returns each logged value as a vector with one entry per step done. On a GPU, where a 32-px step
-        takes a millisecond or two, running several steps per call takes the per-call overhead of Python
-        and the runtime off every step.
+        Returns each logged value as a vector with one entry per step done. Where a step is as short as
+        a call's overhead (small models on a GPU), several steps per call keep Python and the runtime's
+        per-call work off most steps.
         """
         values = {key: tf.TensorArray(tf.float32, size=0, dynamic_size=True) for key in LOGGED}
         done = tf.constant(0)
