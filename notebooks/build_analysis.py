@@ -1,7 +1,8 @@
 """The analysis notebooks (paper Sec. 6 and the 2021 E4040 report), written by build_notebooks.py.
 
-Six notebooks look inside a trained run: Grad-CAM and guided backpropagation on D, walks in the
-latent space, vector arithmetic, "forgetting" objects and memorisation. They share one frame, built
+Seven notebooks look inside a trained run: Grad-CAM and guided backpropagation on D, walks in the
+latent space, vector arithmetic, "forgetting" objects, memorisation, and D's features as a
+classifier input. They share one frame, built
 here: a `parameters` cell (`model`, `dataset`, `data_dir`, `num_samples`, `seed`, `figures_root`,
 `smoke` and a few of their own), a Models and a Train section that load the run (or, in smoke mode,
 train a width-8 model for one epoch on a tiny native-format copy of the dataset), and figures under
@@ -762,7 +763,117 @@ def memorisation() -> nbformat.NotebookNode:
     return notebook(name, cells)
 
 
+# --------------------------------------------------------------------------------------------- Sec. 5
+
+def feature_classification() -> nbformat.NotebookNode:
+    name = "feature_classification"
+    cells = [
+        markdown(f"""
+            # D's features as a classifier input (Sec. 5.1-5.2, Tables 1-2)
+
+            The title claim of {PAPER} is representation learning, and its evidence is a linear classifier
+            on the discriminator's features. Every convolution of D is max-pooled to a 4x4 grid, the grids
+            are flattened and concatenated (28,672 features for the paper's ImageNet D), and a linear
+            L2-SVM is trained on them. The paper reports two results. Table 1: 82.8% on CIFAR-10 with
+            all labels, D trained on Imagenet-1k. Table 2: 22.48% test error on SVHN with 1,000 labels.
+            {REPORT.capitalize()} did not get this far.
+
+            Here the protocol is `utils.evaluate.evaluate`, the same code as
+            `python dcgan.py evaluate --metrics svm`. BatchNorm uses statistics over the training set,
+            as the original code does. C is chosen on a validation split carved from the training set,
+            never on the test set. Then the SVM is refit on all the labelled images. There are two
+            protocols:
+
+            - all labels;
+            - `per_class` labels per class, averaged over `draws` random draws.
+
+            Two baselines go through the same protocol: raw pixels, and D's architecture with random
+            weights.
+
+            Runtime on 2 CPU cores: about an hour for Fashion-MNIST's 60,000 images and the three feature
+            sets. `train_limit` makes it shorter. `results_json` draws the figures from the JSON that
+            `dcgan.py evaluate --out` wrote, without computing anything.
+            """),
+        setup_markdown(name, "Fashion-MNIST is the default: the dataset of this repository's measured run."),
+        parameters(name, "fashion_mnist", "the dataset the run was trained on", 0,
+                   "test images classified (0: the whole test split)",
+                   extra="train_limit = 0                 # labelled training images (0: all)\n"
+                         "per_class = 100                 # labels per class in the few-label protocol (Table 2: 100 on SVHN)\n"
+                         "draws = 5                       # random draws of those labels\n"
+                         "c_grid = [0.001, 0.01, 0.1]     # values of C tried on the validation split\n"
+                         "results_json = None             # dcgan.py evaluate --metrics svm --out FILE: draw these results instead\n"),
+        setup(name, "evaluation_plots", "import json\nfrom utils.evaluate import CLASS_NAMES, evaluate"),
+        markdown("""
+            ## Data
+
+            The labelled training split (its first `train_limit` images when that is set) and the test
+            split, read by the same loader as `dcgan.py evaluate` and scaled to [-1, 1] at the run's size.
+            The SVM sees the labels; D never did. In smoke mode the fixture holds 64 images per split, and
+            the few-label protocol takes 2 per class over 2 draws.
+            """),
+        code("""
+            if smoke:
+                per_class, draws = 2, 2
+            if not results_json:
+                train_images, train_labels, *_ = analysis_views.load_images(dataset, data_dir, "train",
+                                                                            limit=train_limit or None)
+                classes, counts = np.unique(train_labels, return_counts=True)
+                print(f"{len(train_images)} labelled training images in {len(classes)} classes "
+                      f"({counts.min()}-{counts.max()} per class); "
+                      f"{per_class} per class x {len(classes)} classes = {per_class * len(classes)} labels "
+                      "in the few-label protocol")
+            """),
+        *models_and_train("D is the feature extractor: each of its convolutions, max-pooled to 4x4. A "
+                          "random-weights D of the same architecture (seeded by `seed`) is the second "
+                          "baseline."),
+        code(need_discriminator() + """
+            from utils import features
+
+            for layer in features.feature_layer_names(discriminator):
+                maps = discriminator.get_layer(layer).output.shape[-1]
+                print(f"{layer}: {maps} maps -> 4 x 4 x {maps} = {16 * maps} features")
+            print(f"{features.feature_dimension(discriminator)} features in all")
+            """),
+        markdown("""
+            ## Results
+
+            Test accuracy for each feature set: all labels, and `per_class` labels per class (the mean
+            over the draws, with their standard deviation as the error bar). The trained D should beat
+            both baselines. A random D is the fair comparison for architecture alone: random
+            convolutions with max-pooling are already a fair feature extractor.
+            """),
+        code("""
+            if results_json:
+                results = json.loads(Path(results_json).read_text())
+                print(f"results of {results['run']} on {results['dataset']} from {results_json}")
+            else:
+                results = evaluate(run_dir, dataset, data_dir, metric_names=("svm",), seed=seed,
+                                   train_limit=train_limit, test_limit=num_samples, per_class=per_class,
+                                   draws=draws, c_grid=c_grid)
+            for row in evaluation_plots.accuracy_table(results["svm"]):
+                print(f"{row['features']:>17}: {row['dimensions']:>6} features, all labels {row['all_labels']:.2f}%, "
+                      f"few labels {row['few_mean']:.2f}% +- {row['few_std']:.2f}%")
+            num_classes = len(CLASS_NAMES[dataset]) if dataset in CLASS_NAMES else None
+            evaluation_plots.plot_svm_accuracy(results["svm"], figures / "svm_accuracy.png", num_classes=num_classes)
+            notebook.show_image(figures / "svm_accuracy.png")
+            """),
+        markdown("""
+            ## Analysis
+
+            How C was chosen: validation accuracy against C for each feature set, on the split carved from
+            the training set. An optimum at the edge of the grid means the grid should be widened
+            (`c_grid`, or `--svm-c` on the command line). The test set plays no part in this choice.
+            """),
+        code("""
+            evaluation_plots.plot_c_choice(results["svm"], figures / "svm_c_choice.png")
+            notebook.show_image(figures / "svm_c_choice.png")
+            """),
+    ]
+    return notebook(name, cells)
+
+
 def analysis_notebooks() -> dict[str, nbformat.NotebookNode]:
-    """{notebook name: notebook} for the six analysis notebooks."""
-    builders = (gradcam, guided_backprop, latent_walk, vector_arithmetic, forgetting_objects, memorisation)
+    """{notebook name: notebook} for the seven analysis notebooks."""
+    builders = (gradcam, guided_backprop, latent_walk, vector_arithmetic, forgetting_objects, memorisation,
+                feature_classification)
     return {builder.__name__: builder() for builder in builders}

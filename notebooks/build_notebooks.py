@@ -55,8 +55,9 @@ The trained run directory is the input of the analysis notebooks in this folder 
   draw a region (Sec. 6.3.1, Fig. 6).
 - [memorisation.ipynb](memorisation.ipynb): nearest training images of samples in pixel and D-feature
   space, and the original code's nearest-neighbour score.
-
-`python dcgan.py evaluate` gives D's features as a classifier input with an L2-SVM (Sec. 5.1, 5.2) and FID.
+- [feature_classification.ipynb](feature_classification.ipynb): D's features as the input of a linear
+  L2-SVM, against raw pixels and a random-weights D (Sec. 5.1-5.2, Tables 1-2; the same protocol as
+  `python dcgan.py evaluate --metrics svm`).
 '''
 
 DATASETS = {

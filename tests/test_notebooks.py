@@ -31,9 +31,10 @@ ANALYSIS_RUNS = {
     "forgetting_objects": ({"dataset": "fashion_mnist", "boxes": [[0.25, 0.0, 0.5, 0.25], [0.25, 0.75, 0.5, 0.25]]},
                            {"forgetting.png", "map_weights.png"}),
     "memorisation": ({}, {"nearest_pixel.png", "nearest_features.png", "nn_distances.png"}),
+    "feature_classification": ({}, {"svm_accuracy.png", "svm_c_choice.png"}),
 }
 ANALYSIS_NOTEBOOKS = ["gradcam", "guided_backprop", "latent_walk", "vector_arithmetic", "forgetting_objects",
-                      "memorisation"]
+                      "memorisation", "feature_classification"]
 # The 2021 report's studies: each trains its variants in smoke mode and compares them.
 STUDY_RUNS = {
     "study_batchnorm": ({}, {"losses.png", "samples.png"}, ["batch_norm", "no_batch_norm"]),

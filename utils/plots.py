@@ -1,4 +1,4 @@
-"""Loss curves of the adversarial game (D and G loss per step, with a smoothed trend)."""
+"""Loss curves of the adversarial game (D and G loss per step, with a smoothed trend), and saving figures."""
 
 from __future__ import annotations
 
@@ -47,6 +47,11 @@ def plot_losses(history: dict[str, list], path: str | Path | None = None, title:
     axes.set_title(title)
     axes.legend()
     figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def save_figure(figure, path: str | Path | None = None):
+    """Write `figure` as a PNG to `path` (atomically) and close it; without a path, leave it open. Returns it."""
     if path is not None:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=100)
