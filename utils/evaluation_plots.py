@@ -54,9 +54,10 @@ def plot_svm_accuracy(svm_results: dict, path: str | Path | None = None, num_cla
         axes.axhline(100 / num_classes, color="grey", linestyle=":", linewidth=1, label="chance")
     axes.set_xticks(positions, [f"{row['features']}\n{row['dimensions']:,} features" for row in rows])
     axes.set_ylabel("test accuracy (%)")
-    axes.set_ylim(0, 105)
+    axes.set_ylim(0, 122)   # room above the bars for the legend
+    axes.set_yticks(range(0, 101, 20))
     axes.set_title("Linear L2-SVM on each feature set (C chosen on a validation split)")
-    axes.legend(fontsize=8, loc="lower right")
+    axes.legend(fontsize=7.5, loc="upper center", ncol=3)
     figure.tight_layout()
     return save_figure(figure, path)
 
