@@ -170,14 +170,13 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
     log(f"{image_size} px, width {config.d_width}, batch {batch_size}, {channels} channel(s), {precision}, "
         f"{steps_per_call} step(s) per call")
     for update in UPDATES:
-        config = dataclasses.replace(config, update=update)
-        rate = results[f"{update}_images_per_s"] = time_train_step(config, steps, steps_per_call=steps_per_call)
-        flops = results[f"{update}_flops_per_image"] = train_step_flops(config)
+        variant = dataclasses.replace(config, update=update)
+        rate = results[f"{update}_images_per_s"] = time_train_step(variant, steps, steps_per_call=steps_per_call)
+        flops = results[f"{update}_flops_per_image"] = train_step_flops(variant)
         results[f"{update}_achieved_gflops"] = rate * flops / 1e9
         log(f"our step, {update}{' (the default)' if update == 'alternating' else ''}: {_rate(rate)} images/s, "
             f"{flops / 1e9:.2f} GFLOP per image, {rate * flops / 1e9:.1f} GFLOP/s achieved")
     if xla:
-        config = dataclasses.replace(config, update="alternating")
         results["xla_images_per_s"] = time_train_step(config, steps, jit_compile=True, steps_per_call=steps_per_call)
         log(f"our step, alternating, compiled with XLA (jit_compile): {_rate(results['xla_images_per_s'])} images/s")
     if reference:

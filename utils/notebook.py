@@ -62,11 +62,9 @@ def show_figure(figure, path: str | Path) -> None:
     Displaying the saved file (rather than relying on the inline backend, which `utils.plots`
     switches off by selecting Agg) shows exactly what went into the figures folder.
     """
-    from matplotlib import pyplot
+    from utils.plots import save_figure
 
-    path = Path(path)
-    figure.savefig(path, dpi=100)
-    pyplot.close(figure)
+    save_figure(figure, path)
     show_image(path)
 
 

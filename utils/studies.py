@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.plots import pyplot, smooth
+from utils.plots import pyplot, save_figure, smooth
 from utils.trainer import read_history
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
@@ -72,9 +72,7 @@ def compare_losses(histories: dict[str, dict], title: str = "", path: str | Path
     axes[0].axhline(2 * np.log(2), color="grey", linewidth=0.6, linestyle="--")   # D at chance: 2 ln 2
     axes[0].legend()
     figure.tight_layout()
-    if path is not None:
-        figure.savefig(path, dpi=100)
-    return figure
+    return save_figure(figure, path)
 
 
 def epoch_grid_path(run_dir: str | Path, epoch: int) -> Path:
@@ -105,9 +103,7 @@ def compare_grids(run_dirs: dict[str, str | Path], epochs: list[int], path: str 
             axis.set_title(f"{label}, epoch {epoch}" if label else f"epoch {epoch}", fontsize=10)
             axis.axis("off")
     figure.tight_layout()
-    if path is not None:
-        figure.savefig(path, dpi=100)
-    return figure
+    return save_figure(figure, path)
 
 
 def sample_diversity(images: np.ndarray, num_pairs: int = 2000, seed: int = 0) -> float:
