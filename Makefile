@@ -1,7 +1,8 @@
 # One command to set up and train, one to set up and test.
-#   make demo   virtual environment + Fashion-MNIST + a 5-epoch DCGAN into runs/demo (about 30 min on 2 CPU cores)
-#   make test   virtual environment + Fashion-MNIST + the test suite
-#   make figures  re-run the notebooks with their full parameters into figures/
+#   make demo       virtual environment + Fashion-MNIST + a 5-epoch DCGAN into runs/demo
+#   make test       virtual environment + Fashion-MNIST + lint + the test suite
+#   make notebooks  after editing a notebook (.ipynb in Jupyter, or its .py source): sync the pair, strip outputs
+#   make figures    re-run the notebooks with their full parameters into figures/
 PYTHON_SYSTEM ?= python3
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -9,7 +10,7 @@ FASHION_MNIST_DEBIAN := /usr/share/datasets/fashion-mnist
 DEMO_EPOCHS ?= 5
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test venv data tools figures build-notebooks clean-venv
+.PHONY: demo test lint notebooks venv data tools figures clean-venv
 
 venv: $(VENV)/.installed
 
@@ -43,8 +44,12 @@ demo: venv data
 	@if [ -f $(DEMO_OUT)/config.json ]; then resume=--resume; else resume=; fi; \
 	$(PYTHON) dcgan.py train --dataset fashion_mnist --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT) $$resume
 
-test: venv data tools
+test: venv data tools lint
 	$(PYTHON) -m pytest tests -q -p no:cacheprovider
+
+# ruff over the library, the tests and the notebooks' percent sources (ruff.toml).
+lint: venv
+	$(VENV)/bin/ruff check --quiet .
 
 # Re-run the notebooks with their full parameters, writing figures/ (long on a CPU: see notebooks/README.md);
 # e.g. make figures NOTEBOOKS="mnist fashion_mnist"
@@ -52,9 +57,12 @@ NOTEBOOKS ?=
 figures: venv data
 	$(PYTHON) notebooks/run_all.py $(NOTEBOOKS)
 
-# Regenerate notebooks/*.ipynb from notebooks/build_notebooks.py (the notebooks' source).
-build-notebooks: venv
-	$(PYTHON) notebooks/build_notebooks.py
+# Each notebook is a pair, notebooks/<name>.py (percent format) and <name>.ipynb: bring an edit of either
+# into the other (jupytext keeps the newer one), then commit the .ipynb without outputs.
+NOTEBOOK_FILES ?= notebooks/*.ipynb
+notebooks: venv
+	$(VENV)/bin/jupytext --sync $(NOTEBOOK_FILES)
+	$(VENV)/bin/nbstripout --extra-keys "metadata.papermill cell.metadata.papermill" $(NOTEBOOK_FILES)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -165,10 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def command_train(args) -> int:
     from model.config import DCGANConfig
-    from utils.data import load_raw
     from model.gan import make_strategy
+    from utils.data import load_raw
     from utils.data.pipeline import TrainingData
-    from utils.trainer import TrainingStopped, prepare_run_dir, train
+    from utils.training.trainer import TrainingStopped, prepare_run_dir, train
 
     out_dir = Path(args.out or Path("runs") / args.dataset)
     prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
@@ -206,12 +206,12 @@ def command_train(args) -> int:
 def command_generate(args) -> int:
     import numpy as np
 
-    from utils.checkpoints import load_generator
     from utils.data.pipeline import unscale_images
-    from utils.images import save_grid
     from utils.files import atomic_path
-    from utils.samples import generate_fake_samples
-    from utils.trainer import check_writable
+    from utils.pictures.images import save_grid
+    from utils.pictures.samples import generate_fake_samples
+    from utils.training.checkpoints import load_generator
+    from utils.training.trainer import check_writable
 
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
@@ -221,8 +221,8 @@ def command_generate(args) -> int:
     check_writable(out.parent)   # before the work, not after
     generator = load_generator(args.model)
     if args.walk:
-        from utils.latent import interpolation_walk
-        from utils.samples import generate_images, latent_samples
+        from utils.analysis.latent import interpolation_walk
+        from utils.pictures.samples import generate_images, latent_samples
 
         latent_dim = generator.input_shape[-1]
         starts, ends = latent_samples(args.n, latent_dim, args.seed), latent_samples(args.n, latent_dim, args.seed + 1)
@@ -243,13 +243,13 @@ def command_generate(args) -> int:
 def command_evaluate(args) -> int:
     import json
 
-    from utils.evaluate import evaluate, parse_metrics
+    from utils.evaluation.evaluate import evaluate, parse_metrics
     from utils.files import atomic_path
 
     metric_names = parse_metrics(args.metrics)
     out = Path(args.out) if args.out else None
     if out is not None:
-        from utils.trainer import check_writable
+        from utils.training.trainer import check_writable
 
         check_writable(out.parent)
     results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
@@ -264,7 +264,7 @@ def command_evaluate(args) -> int:
 
 
 def command_bench(args) -> int:
-    from utils.bench import run_bench
+    from utils.evaluation.bench import run_bench
 
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,

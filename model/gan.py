@@ -30,7 +30,6 @@ import tensorflow as tf
 from model.config import DCGANConfig
 from model.dcgan import build_discriminator, build_generator
 
-
 STRATEGIES = ("default", "mirrored", "multiworker")
 
 

@@ -75,7 +75,7 @@ from model.config import DCGANConfig
 from utils.data import load_raw
 from utils.data.idx import write_mnist_fixture
 from utils.data.pipeline import TrainingData
-from utils.trainer import train
+from utils.training.trainer import train
 
 write_mnist_fixture(sys.argv[2] + "/data", num_images=64)
 data = TrainingData(load_raw("mnist", data_dir=sys.argv[2] + "/data"), 32, 1, 16, seed=0)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from utils import domain
+from utils.evaluation import domain
 
 CLASS_NAMES = [f"class_{label}" for label in range(10)]
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from tests.test_svm import SMALL_GRID, toy_problem
-from utils import svm
-from utils.evaluation_plots import accuracy_table, few_label_key, plot_c_choice, plot_svm_accuracy
+from utils.evaluation import svm
+from utils.evaluation.svm_plots import accuracy_table, few_label_key, plot_c_choice, plot_svm_accuracy
 
 
 @pytest.fixture(scope="module")

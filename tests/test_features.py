@@ -6,7 +6,7 @@ import pytest
 
 from model import dcgan
 from model.config import DCGANConfig
-from utils import features
+from utils.evaluation import features
 
 
 def tiny_discriminator(image_size=32, channels=1, seed=0, **options):

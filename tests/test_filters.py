@@ -6,7 +6,7 @@ import pytest
 
 from model import config as model_config
 from model import dcgan
-from utils import filters
+from utils.analysis import filters
 
 CONFIG = model_config.DCGANConfig(width=8)   # 32 px, 1 channel: G has up1 (8x8x16), up2 (16x16x8)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from utils import latent
+from utils.analysis import latent
 
 LATENT_DIM = 6
 IMAGE_SIZE = 8

@@ -6,7 +6,7 @@ import pytest
 
 from model import config as model_config
 from model import dcgan
-from utils import memorisation
+from utils.analysis import memorisation
 
 
 def training_set(count: int = 300, size: int = 32, seed: int = 0) -> np.ndarray:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import metrics
+from utils.evaluation import metrics
 
 
 def test_frechet_distance_matches_closed_form_for_diagonal_covariances():

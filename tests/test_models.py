@@ -94,7 +94,7 @@ def test_config_round_trips_through_json(tmp_path):
 
 def test_flop_count_matches_a_hand_count():
     """32 px, width 64: G's transposed convolutions 256->128->64->1 on 4->8->16 px inputs, D mirrored."""
-    from utils.bench import forward_flops, train_step_flops
+    from utils.evaluation.bench import forward_flops, train_step_flops
 
     config = DCGANConfig(image_size=32, width=64)
     generator_macs = 100 * 4096 + 25 * (16 * 256 * 128 + 64 * 128 * 64 + 256 * 64 * 1)

@@ -8,7 +8,7 @@ import pytest
 from model.config import DCGANConfig
 from utils import notebook
 from utils.data import load_raw
-from utils.images import progress_gif, save_grid
+from utils.pictures.images import progress_gif, save_grid
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion_mnist", "cifar10", "svhn", "celeba", "lsun_bedroom", "cats"])

@@ -8,6 +8,8 @@ starts a kernel (5-10 s) and TensorFlow, so the whole module takes a few minutes
 
 import importlib.util
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -76,8 +78,14 @@ def load_script(name: str):
     return module
 
 
+# `make notebooks` on the files given (the Makefile's default is every notebook in notebooks/).
+MAKE_NOTEBOOKS = ["make", "--no-print-directory", "-s", "notebooks", f"VENV={Path(sys.prefix)}"]
+
+
 def test_the_notebook_list_is_complete():
     assert sorted(path.stem for path in FOLDER.glob("*.ipynb")) == sorted(ALL_NOTEBOOKS)
+    sources = [path.stem for path in FOLDER.glob("*.py") if path.read_text().startswith("# ---\n# jupyter:")]
+    assert sorted(sources) == sorted(ALL_NOTEBOOKS)
 
 
 @pytest.mark.parametrize("name", ALL_NOTEBOOKS)
@@ -95,9 +103,49 @@ def test_committed_notebook_has_no_outputs_and_a_parameters_cell(name):
     assert headings == ["Setup", "Data", "Models", "Train", "Results", "Analysis"], f"{name}: {headings}"
 
 
-def test_notebooks_match_their_source():
-    for file_name, text in load_script("build_notebooks").build_all().items():
-        assert (FOLDER / file_name).read_text() == text, f"{file_name}: run python notebooks/build_notebooks.py"
+def cells(book) -> list[tuple[str, str, list]]:
+    """What a notebook says, whatever file it was read from: (type, source, tags) per cell."""
+    return [(cell.cell_type, cell.source.strip(), cell.metadata.get("tags", [])) for cell in book.cells]
+
+
+@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+def test_notebook_and_its_percent_source_agree(name):
+    """<name>.py (jupytext's percent format) and <name>.ipynb hold the same cells: `make notebooks` syncs them."""
+    jupytext = pytest.importorskip("jupytext")
+    source = jupytext.read(FOLDER / f"{name}.py")
+    book = nbformat.read(FOLDER / f"{name}.ipynb", as_version=4)
+    assert cells(source) == cells(book), f"{name}: .py and .ipynb differ; run make notebooks"
+
+
+def test_the_pair_check_sees_an_edit_in_jupyter(tmp_path):
+    """An edited cell saved from Jupyter (outputs and all) fails the checks until `jupytext --sync` and the
+    output strip of `make notebooks` have run; then both agree and the notebook is clean again."""
+    jupytext = pytest.importorskip("jupytext")
+    for suffix in (".py", ".ipynb"):
+        (tmp_path / f"mnist{suffix}").write_bytes((FOLDER / f"mnist{suffix}").read_bytes())
+    (tmp_path / "jupytext.toml").write_bytes((FOLDER / "jupytext.toml").read_bytes())
+    book = nbformat.read(tmp_path / "mnist.ipynb", as_version=4)
+    book.cells[-2].source += "\nprint('edited in Jupyter')"
+    book.cells[-2].outputs = [nbformat.v4.new_output("stream", text="edited in Jupyter\n")]
+    book.cells[-2].execution_count = 7
+    nbformat.write(book, tmp_path / "mnist.ipynb")
+    assert cells(jupytext.read(tmp_path / "mnist.py")) != cells(nbformat.read(tmp_path / "mnist.ipynb", 4))
+    subprocess.run([*MAKE_NOTEBOOKS, f"NOTEBOOK_FILES={tmp_path / 'mnist.ipynb'}"], check=True, capture_output=True,
+                   cwd=REPO)
+    synced = nbformat.read(tmp_path / "mnist.ipynb", as_version=4)
+    assert cells(jupytext.read(tmp_path / "mnist.py")) == cells(synced)
+    assert "print('edited in Jupyter')" in (tmp_path / "mnist.py").read_text()
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in synced.cells if cell.cell_type == "code")
+
+
+def test_the_dataset_notebooks_are_short():
+    """The prose the seven share lives once in notebooks/README.md; each notebook keeps its own remarks."""
+    readme = (FOLDER / "README.md").read_text()
+    assert "## The dataset notebooks" in readme and "## The analysis notebooks" in readme
+    for name in DATASET_NOTEBOOKS:
+        text = (FOLDER / f"{name}.py").read_text()
+        assert len(text.splitlines()) < 150, f"{name}.py: {len(text.splitlines())} lines"
+        assert "README.md#the-dataset-notebooks" in text
 
 
 def test_run_all_plans_every_notebook_with_outputs_outside_git():

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from utils import trainer
 from utils.data import load_raw
 from utils.data.pipeline import TrainingData
-from utils.trainer import CollapseWatch, TrainingStopped, train
+from utils.training import trainer
+from utils.training.trainer import CollapseWatch, TrainingStopped, train
 
 
 def quiet(line):

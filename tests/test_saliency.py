@@ -8,7 +8,7 @@ from keras import layers
 
 from model import config as model_config
 from model import dcgan
-from utils import saliency
+from utils.analysis import saliency
 
 
 def quadrant_discriminator(size: int = 16) -> keras.Sequential:
@@ -137,7 +137,7 @@ def test_grad_cam_on_a_discriminator_loaded_from_keras_file(tmp_path):
 
     from model.config import DCGANConfig
     from model.dcgan import build_discriminator
-    from utils.saliency import grad_cam
+    from utils.analysis.saliency import grad_cam
 
     discriminator = build_discriminator(DCGANConfig(width=8))
     discriminator.save(tmp_path / "discriminator.keras")

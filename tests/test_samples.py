@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from utils.samples import generate_fake_samples, generate_images, latent_samples
+from utils.pictures.samples import generate_fake_samples, generate_images, latent_samples
 
 
 def test_generate_images_in_batches_matches_one_call(tiny_config):

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from utils import memorisation, notebook, studies
-from utils.images import save_grid
-from utils.trainer import COLUMNS, write_history
+from utils import notebook
+from utils.analysis import memorisation, studies
+from utils.pictures.images import save_grid
+from utils.training.trainer import COLUMNS, write_history
 
 
 def make_history(steps_per_epoch, epochs, d_loss=1.0, g_loss=2.0):

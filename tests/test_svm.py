@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from utils import svm
+from utils.evaluation import svm
 
 
 def toy_problem(num_per_class=40, num_classes=3, dimension=10, separation=6.0, seed=0):

@@ -8,10 +8,10 @@ import pytest
 import tensorflow as tf
 
 from model.gan import DCGAN
-from utils.checkpoints import load_networks
 from utils.data import load_raw
 from utils.data.pipeline import TrainingData
-from utils.trainer import TrainingStopped, train
+from utils.training.checkpoints import load_networks
+from utils.training.trainer import TrainingStopped, train
 
 
 def test_one_step_gives_finite_losses_and_moves_both_networks(tiny_config):

@@ -59,10 +59,10 @@ def show_gif(path: str | Path, width: int | None = None) -> None:
 def show_figure(figure, path: str | Path) -> None:
     """Save a matplotlib figure as PNG (at `path`), close it and display the PNG inline.
 
-    Displaying the saved file (rather than relying on the inline backend, which `utils.plots`
+    Displaying the saved file (rather than relying on the inline backend, which `utils.pictures.plots`
     switches off by selecting Agg) shows exactly what went into the figures folder.
     """
-    from utils.plots import save_figure
+    from utils.pictures.plots import save_figure
 
     save_figure(figure, path)
     show_image(path)
@@ -87,7 +87,7 @@ def run_training(config: DCGANConfig, run_dir: str | Path, data=None, data_dir: 
     resumed (nothing to do when it is complete); one holding another config is an error, so a
     smoke run never silently mixes with a full one.
     """
-    from utils.trainer import train
+    from utils.training.trainer import train
 
     run_dir = Path(run_dir)
     resume = (run_dir / "config.json").is_file()
@@ -106,7 +106,7 @@ def epoch_grids(run_dir: str | Path, path: str | Path | None = None, max_panels:
     The grids come from `<run_dir>/samples/epoch_NNN.png` (the same latent batch every epoch).
     Returns the matplotlib Figure; writes a PNG when `path` is given.
     """
-    from utils.studies import compare_grids
+    from utils.analysis.studies import compare_grids
 
     frames = sorted(Path(run_dir, "samples").glob("epoch_*.png"))
     if not frames:
@@ -119,11 +119,11 @@ def class_coverage(dataset: str, images: np.ndarray, folder: str | Path = SAVED_
     """Which classes generated `images` fall into, by the domain classifier saved for `dataset`.
 
     Uses the classifier `dcgan.py evaluate --metrics domain` trained and saved in `folder` for this
-    dataset and image shape (the one trained on the most images); returns `utils.domain.mode_coverage`'s
+    dataset and image shape (the one trained on the most images); returns `utils.evaluation.domain.mode_coverage`'s
     dict, or None when there is no such classifier (datasets outside the MNIST family, other sizes).
     """
-    from utils import domain
-    from utils.evaluate import CLASS_NAMES
+    from utils.evaluation import domain
+    from utils.evaluation.evaluate import CLASS_NAMES
 
     if dataset not in CLASS_NAMES:
         return None

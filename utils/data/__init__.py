@@ -3,6 +3,8 @@
 Each reader is `load(data_dir=None, split="train", image_size=32, channels=None, limit=None) -> RawData`
 (see `utils.data.base`). Readers are imported lazily so that a missing optional package
 (lmdb, say) only matters for the dataset that needs it.
+
+The bottom layer: may import only utils.data itself and utils.files.
 """
 
 from __future__ import annotations

@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from utils.data import base
-from utils.data.images import check_args, decoded_stream, items_dataset, read_path, resize, \
-    resize_and_centre_crop
+from utils.data.images import check_args, decoded_stream, items_dataset, read_path, resize, resize_and_centre_crop
 
 NAME = "celeba"
 SPLITS = {"train": 0, "valid": 1, "test": 2, "all": None}

@@ -15,8 +15,14 @@ import warnings
 from pathlib import Path
 
 from utils.data import base
-from utils.data.images import IMAGE_EXTENSIONS, check_args, decoded_stream, items_dataset, read_path, \
-    resize_and_centre_crop
+from utils.data.images import (
+    IMAGE_EXTENSIONS,
+    check_args,
+    decoded_stream,
+    items_dataset,
+    read_path,
+    resize_and_centre_crop,
+)
 
 
 def image_files(folder: Path) -> tuple[list[Path], int]:

@@ -16,7 +16,7 @@ import tensorflow as tf
 from keras import layers
 from sklearn import linear_model
 
-from utils import images as image_utils
+from utils.pictures import images as image_utils
 
 
 def second_highest_layer(generator: keras.Model) -> str:

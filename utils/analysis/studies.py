@@ -1,7 +1,7 @@
 """Comparisons between training runs: the three studies of the 2021 E4040 reproduction.
 
 (1) BatchNorm against no BatchNorm, (2) a small training set against the full one, (3) the loss
-curves of several datasets. Each study trains or reuses run directories (`utils.trainer` writes
+curves of several datasets. Each study trains or reuses run directories (`utils.training.trainer` writes
 them) and compares what they hold: `history.csv`, the per-epoch grids in `samples/`, and the
 saved generator. The study notebooks call these functions; nothing here trains.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.plots import pyplot, save_figure, smooth
-from utils.trainer import read_history
+from utils.pictures.plots import pyplot, save_figure, smooth
+from utils.training.trainer import read_history
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 

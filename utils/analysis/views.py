@@ -2,7 +2,7 @@
 
 The notebooks of Radford et al. 2015, Sec. 6 (Grad-CAM and guided backprop on D, latent walks, vector
 arithmetic, "forgetting" objects, memorisation) all need the same few pieces around the analysis
-functions of `utils.saliency`, `utils.latent`, `utils.filters` and `utils.memorisation`: the image
+functions of `utils.analysis.saliency`, `utils.analysis.latent`, `utils.analysis.filters` and `utils.analysis.memorisation`: the image
 size of each dataset, a tiny configuration to train in smoke mode, real images in memory (also from
 streamed datasets such as CelebA and LSUN), the concept labels a classifier learns for vector
 arithmetic, box masks, and a figure of labelled image rows. Nothing in `model/` imports this module.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.config import DCGANConfig
-from utils import images as image_utils
+from utils.pictures import images as image_utils
 
 # (image size, channels) each dataset is trained at in this repository (see the dataset notebooks).
 DATASET_SHAPES = {"mnist": (32, 1), "fashion_mnist": (32, 1), "cifar10": (32, 3), "svhn": (32, 3),

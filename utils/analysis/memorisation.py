@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from model import dcgan
-from utils import images as image_utils
+from utils.pictures import images as image_utils
 
 
 def _flatten(vectors) -> np.ndarray:
@@ -136,7 +136,7 @@ def neighbour_grid(samples, training_images, indices, padding: int = 2) -> np.nd
     """One row per sample: the sample, a blank tile, then its nearest training images.
 
     samples: (N, H, W, C) and training_images: (M, H, W, C) in [-1, 1]; indices: (N, k) from
-    `nearest_training_images`. Returns a uint8 (rows, columns, C) grid (`utils.images.make_grid`).
+    `nearest_training_images`. Returns a uint8 (rows, columns, C) grid (`utils.pictures.images.make_grid`).
     """
     samples = np.asarray(samples, dtype=np.float32)
     indices = np.asarray(indices).reshape(len(samples), -1)

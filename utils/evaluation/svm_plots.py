@@ -1,6 +1,6 @@
 """Pictures of `dcgan.py evaluate --metrics svm` results: accuracy per feature set, and the choice of C.
 
-Both take the `svm` part of `utils.evaluate.evaluate`'s results (or of the JSON `--out` writes):
+Both take the `svm` part of `utils.evaluation.evaluate.evaluate`'s results (or of the JSON `--out` writes):
 {feature set: {"features", "all_labels": {...}, "<N>_per_class": {...}}}.
 """
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from utils.plots import pyplot, save_figure
+from utils.pictures.plots import pyplot, save_figure
 
 FEATURE_SETS = {"trained_discriminator": "trained D", "random_discriminator": "random-weights D",
                 "raw_pixels": "raw pixels"}

@@ -15,7 +15,7 @@ hyper-parameters); `few_label_protocol` repeats the protocol on random draws of 
 and reports mean and standard deviation (Table 2 reports the error, 1 - accuracy).
 
 The baselines of the paper's comparison (raw pixels, an untrained discriminator) go through the same
-functions; `utils.features.baseline_features` computes their features.
+functions; `utils.evaluation.features.baseline_features` computes their features.
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ def inception_dir() -> Path:
     """Where the Inception files live: $DCGAN_INCEPTION_DIR, else saved_models/inception/ in the repo."""
     if os.environ.get("DCGAN_INCEPTION_DIR"):
         return Path(os.environ["DCGAN_INCEPTION_DIR"]).expanduser()
-    return Path(__file__).resolve().parents[1] / "saved_models" / "inception"
+    return Path(__file__).resolve().parents[2] / "saved_models" / "inception"
 
 
 def prepare_images(images) -> tf.Tensor:

@@ -14,16 +14,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
-
-from utils import domain, features, metrics, svm
-from utils.checkpoints import load_networks
 from utils.data.idx import FASHION_MNIST_CLASSES, MNIST_CLASSES
 from utils.data.pipeline import load_scaled
-from utils.samples import generate_fake_samples
+from utils.evaluation import domain, features, metrics, svm
+from utils.pictures.samples import generate_fake_samples
+from utils.training.checkpoints import load_networks
 
 METRICS = ("svm", "domain", "fid", "kid", "is")
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CLASS_NAMES = {"fashion_mnist": FASHION_MNIST_CLASSES, "mnist": MNIST_CLASSES}
 
 

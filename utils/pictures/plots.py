@@ -7,8 +7,8 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")   # no display on servers and in CI
-from matplotlib import pyplot  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib import pyplot  # noqa: E402
 
 from utils.files import atomic_path  # noqa: E402
 

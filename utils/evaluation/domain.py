@@ -5,7 +5,7 @@ and clothes, a classifier trained on the dataset itself is a common stand-in tha
 (the same Frechet distance of Heusel et al. 2017, computed in another feature space: its values are
 only comparable between runs that use the same classifier file). Two numbers come out of it:
 
-- a domain Frechet distance: `utils.metrics.frechet_distance` on its penultimate-layer features;
+- a domain Frechet distance: `utils.evaluation.metrics.frechet_distance` on its penultimate-layer features;
 - the class distribution of generated samples (`mode_coverage`): which classes the generator never
   draws (mode collapse) or over-produces, and the KL divergence of the class histogram to uniform.
 
@@ -21,7 +21,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from utils import metrics
+from utils.evaluation import metrics
 from utils.files import atomic_path
 
 FEATURE_LAYER = "features"

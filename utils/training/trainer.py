@@ -30,9 +30,9 @@ from model.config import DCGANConfig
 from model.gan import DCGAN
 from utils.data.pipeline import TrainingData
 from utils.files import atomic_path
-from utils.images import progress_gif, save_grid
-from utils.plots import plot_losses
-from utils.samples import latent_samples
+from utils.pictures.images import progress_gif, save_grid
+from utils.pictures.plots import plot_losses
+from utils.pictures.samples import latent_samples
 
 COLUMNS = ("step", "epoch", "d_loss", "g_loss", "d_real", "d_fake")
 GRID_SAMPLES = 64

@@ -15,10 +15,9 @@ import resource
 import time
 
 import keras
-from keras import layers
-
 import numpy as np
 import tensorflow as tf
+from keras import layers
 
 from model.config import UPDATES, DCGANConfig
 from model.dcgan import build_discriminator, build_generator
@@ -157,7 +156,7 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
               log=print) -> dict:
     """Time the train step in both update orders against the reference step, and (with `dataset`) the
     input pipeline on `data_dir`, or on `synthetic` generated native-format images when that is given."""
-    from utils.trainer import default_steps_per_call
+    from utils.training.trainer import default_steps_per_call
 
     if channels is None:   # the dataset's own: grayscale for the MNIST family, colour for the rest
         channels = 1 if dataset in (None, "mnist", "fashion_mnist") else 3

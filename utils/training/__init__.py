@@ -1,0 +1,4 @@
+"""Running a training: the loop over epochs with its run directory and history (`trainer`), checkpoints and saved networks (`checkpoints`).
+
+May import utils.files, utils.data, model and utils.pictures.
+"""
