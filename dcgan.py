@@ -7,7 +7,8 @@
     python dcgan.py bench --image-size 32
 
 Mistakes a user can make (unknown dataset, missing or corrupt files, bad flags, an unwritable
-folder) print one line naming the fix and exit with code 2.
+folder) print one line naming the fix and exit with code 2. TensorFlow's C++ start-up lines are hidden
+(utils/startup.py); `--verbose` (before or after the command) or DCGAN_VERBOSE=1 shows them.
 """
 
 from __future__ import annotations
@@ -17,12 +18,13 @@ import os
 import sys
 from pathlib import Path
 
-# Before TensorFlow is imported: oneDNN kernels are off by default on some CPUs and much faster on
-# this workload; the user's own setting wins. Silence TensorFlow's C++ start-up chatter.
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow is imported in main(), through utils.startup: oneDNN on, its C++ start-up lines hidden
+# (--verbose or DCGAN_VERBOSE=1 shows them); the user's own TF_* settings win.
 
 EXIT_USAGE = 2
+VERBOSE_HELP = ("show TensorFlow's C++ log lines (its start-up notices, info and warnings) as it prints them; "
+                "also DCGAN_VERBOSE=1")
+REPO = Path(__file__).resolve().parent
 
 
 def positive_int(text: str) -> int:
@@ -36,6 +38,13 @@ def non_negative_int(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
@@ -67,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     from utils.data import dataset_names
 
     parser = OneLineParser(prog="dcgan.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--verbose", action="store_true", help=VERBOSE_HELP)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     train = commands.add_parser("train", help="train (or resume) a DCGAN; writes a run directory",
@@ -87,9 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--width", type=positive_int, help="feature maps of D's first layer, doubling per layer "
                                                           "(default: 64 at 32 px, 128 at 64 px as in the paper)")
     train.add_argument("--limit", type=non_negative_int, default=0, help="train on the first N images only")
-    train.add_argument("--classes", type=class_list, default=(), help="train on these labels only, e.g. 0,7")
+    train.add_argument("--classes", type=class_list, default=(), help="train one GAN on these labels only, all together, e.g. 0,7")
     train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
+    train.add_argument("--lr", type=positive_float, default=2e-4, help="Adam's learning rate for both networks "
+                                                                     "(default 2e-4, paper Sec. 4)")
+    train.add_argument("--lr-d", type=positive_float, help="D's learning rate (two time-scale update rule, Heusel "
+                                                           "et al. 2017: e.g. 4e-4 with --lr-g 1e-4; default --lr)")
+    train.add_argument("--lr-g", type=positive_float, help="G's learning rate (default --lr)")
+    train.add_argument("--ema", type=float, default=0.0, metavar="DECAY",
+                       help="keep an exponential moving average of G's weights (Yazici et al. 2019), e.g. 0.999; "
+                            "generate, evaluate and the grids then use it (default 0: off)")
+    train.add_argument("--label-smoothing", type=float, default=0.0,
+                       help="one-sided label smoothing (Salimans et al. 2016): D's real targets become 1 - S, "
+                            "e.g. 0.1 -> 0.9 (default 0, the paper's)")
     train.add_argument("--update", choices=("alternating", "simultaneous"), default="alternating",
                        help="alternating (default): D's update, then G's under the updated D, as the paper's code; "
                             "simultaneous: both from one forward pass, as the TensorFlow tutorial (one D pass fewer)")
@@ -107,7 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--checkpoint-every", type=positive_int, default=100, help="steps between checkpoints "
                                                                                   "(default 100; also every epoch)")
+    train.add_argument("--tensorboard-every", type=non_negative_int, default=10,
+                       help="steps between the points of the TensorBoard curves in <out>/tensorboard/ (default 10; "
+                            "0: no TensorBoard files)")
     train.add_argument("--no-progress", action="store_true", help="no progress bar (one line per epoch remains)")
+    train.add_argument("--fid-every", type=non_negative_int, default=0,
+                       help="FID and KID (evaluate's protocol) after every N-th epoch and the last, into the epoch "
+                            "line and epoch_metrics.csv (default 0: never; about 8 min per 10,000 samples on 2 CPU "
+                            "cores)")
+    train.add_argument("--fid-samples", type=positive_int, default=10_000,
+                       help="generated images per FID while training (default 10000, the protocol's)")
 
     generate = commands.add_parser("generate", help="draw samples from a trained generator",
                                    description="FILE.png writes a grid; FILE.npy writes uint8 images (N, H, W, C).")
@@ -115,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--n", type=positive_int, default=64, help="number of samples (default 64)")
     generate.add_argument("--out", required=True, help="output FILE.png (grid) or FILE.npy (uint8 array)")
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--raw-generator", action="store_true",
+                          help="a run trained with --ema: sample G as trained, not its moving average")
     generate.add_argument("--walk", choices=("linear", "spherical"),
                           help="draw --n latent walks instead of samples (paper Fig. 4): row i goes from the "
                                "i-th z of --seed to the i-th z of --seed + 1")
@@ -124,12 +156,26 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="feature classification (L2-SVM) and sample-quality metrics",
                                    description="Paper Sec. 5: D's features with a linear L2-SVM (all labels and N "
                                                "per class), against raw pixels and a random-weights D; a domain "
-                                               "classifier's FID and mode coverage (MNIST family); FID/KID/IS.")
-    evaluate.add_argument("--model", required=True, help="a run directory")
+                                               "classifier's FID and mode coverage (MNIST family); the standard "
+                                               "FID and KID (2015 Inception network; MNIST family: Lucic et al. "
+                                               "2018's protocol, 10,000 samples vs the test set at 28x28), of a "
+                                               "run or of any program's samples; IS (needs the original graph).")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", help="a run directory")
+    source.add_argument("--samples", help="score these instead (fid, kid): a .npy of uint8 (N, H, W[, C]) images, "
+                                          "e.g. from generate --out x.npy, or a folder of image files; needs --dataset")
     evaluate.add_argument("--dataset", choices=dataset_names(), help="default: the run's")
     evaluate.add_argument("--data-dir")
     evaluate.add_argument("--metrics", default="svm", help="comma-separated: svm,domain,fid,kid,is (default svm)")
-    evaluate.add_argument("--num-samples", type=positive_int, default=10_000, help="generated images (default 10000)")
+    evaluate.add_argument("--num-samples", type=positive_int, default=None,
+                          help="generated images (default: the FID protocol's, 10000 for the MNIST family and "
+                               "50000 elsewhere, with fid/kid; else 10000)")
+    evaluate.add_argument("--resize", choices=("compare_gan", "clean"), default="compare_gan",
+                          help="FID's resize to 299 px: compare_gan (the protocol: TF1 bilinear on unrounded "
+                               "floats, default) or clean (8-bit rounding, half-pixel bilinear, as pytorch-fid "
+                               "users compare)")
+    evaluate.add_argument("--allow-few-samples", action="store_true",
+                          help="score fewer than 2048 samples (a rank-deficient covariance: not comparable)")
     evaluate.add_argument("--train-limit", type=non_negative_int, default=0, help="use the first N training images")
     evaluate.add_argument("--test-limit", type=non_negative_int, default=0, help="use the first N test images")
     evaluate.add_argument("--per-class", type=positive_int, default=100, help="labels per class, few-label protocol")
@@ -138,8 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
                                "(default 1e-4,1e-3,...,10)")
     evaluate.add_argument("--draws", type=positive_int, default=5, help="random draws, few-label protocol")
     evaluate.add_argument("--seed", type=int, default=0)
-    evaluate.add_argument("--cache-dir", help="where the domain classifier and real-set statistics are cached "
-                                              "(default saved_models/)")
+    evaluate.add_argument("--raw-generator", action="store_true",
+                          help="a run trained with --ema: evaluate G as trained, not its moving average")
+    evaluate.add_argument("--cache-dir", help="where the domain classifier and real-set features are cached "
+                                              "(default $DCGAN_CACHE_DIR, else saved_models/)")
     evaluate.add_argument("--out", help="write the results as JSON here")
 
     bench = commands.add_parser("bench", help="images/s of the train step (and of a dataset's input pipeline)")
@@ -150,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
     bench.add_argument("--steps-per-call", type=positive_int, help="train steps per compiled call (default: as train)")
+    bench.add_argument("--inception", action="store_true",
+                       help="also time FID's Inception feature extractor, against the train step's FLOP/s")
     bench.add_argument("--xla", action="store_true", help="also time the step compiled with XLA (jit_compile)")
     bench.add_argument("--no-reference", action="store_true", help="skip timing the tutorial-style reference step")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
@@ -160,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--source", choices=("native", "tfds"), default="native",
                        help="native files (datasets/download_*.sh) or TensorFlow Datasets; with tfds, --data-dir is "
                             "TFDS's data_dir")
+    for command in commands.choices.values():   # also after the command: `dcgan.py train --verbose ...`
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return parser
 
 
@@ -186,15 +238,27 @@ def command_train(args) -> int:
                              channels=args.channels or int(native_channels), width=args.width or 0,
                              batch_norm=not args.no_batch_norm, batch_size=args.batch_size, epochs=args.epochs or 5,
                              seed=args.seed, limit=args.limit, classes=args.classes, precision=args.precision,
-                             sync_batch_norm=args.sync_batch_norm, update=args.update)
+                             sync_batch_norm=args.sync_batch_norm, update=args.update, fid_every=args.fid_every,
+                             learning_rate=args.lr, learning_rate_d=args.lr_d or 0.0,
+                             learning_rate_g=args.lr_g or 0.0, label_smoothing=args.label_smoothing, ema=args.ema,
+                             fid_samples=args.fid_samples)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
           f"run directory {out_dir}", flush=True)
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    epoch_metrics = None
+    if config.fid_every:
+        from utils.evaluation.fid import training_metrics
+
+        # Real-set features are cached where evaluate caches them ($DCGAN_CACHE_DIR, else saved_models/).
+        cache_dir = os.environ.get("DCGAN_CACHE_DIR") or REPO / "saved_models"
+        epoch_metrics = training_metrics(config, data_dir=args.data_dir, cache_dir=cache_dir, log=log)
     try:
         train(config, data, out_dir, resume=args.resume, checkpoint_every=args.checkpoint_every,
-              progress=not args.no_progress, log=lambda line: print(line, flush=True),
-              strategy=make_strategy(args.strategy), steps_per_call=args.steps_per_call, jit_compile=args.xla)
+              progress=not args.no_progress, log=log, strategy=make_strategy(args.strategy),
+              steps_per_call=args.steps_per_call, jit_compile=args.xla, epoch_metrics=epoch_metrics,
+              tensorboard_every=args.tensorboard_every)
     except TrainingStopped as stopped:
         print(f"dcgan.py: {stopped}", file=sys.stderr)
         return stopped.exit_code
@@ -219,7 +283,7 @@ def command_generate(args) -> int:
     if args.walk and args.steps < 2:
         raise ValueError("--steps: a walk needs at least 2 images (its two endpoints)")
     check_writable(out.parent)   # before the work, not after
-    generator = load_generator(args.model)
+    generator = load_generator(args.model, raw=args.raw_generator)
     if args.walk:
         from utils.analysis.latent import interpolation_walk
         from utils.pictures.samples import generate_images, latent_samples
@@ -252,10 +316,17 @@ def command_evaluate(args) -> int:
         from utils.training.trainer import check_writable
 
         check_writable(out.parent)
+    samples = None
+    if args.samples:
+        from utils.evaluation.fid import load_samples
+
+        samples = load_samples(args.samples)
     results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
                        num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
                        test_limit=args.test_limit, per_class=args.per_class, draws=args.draws, c_grid=args.svm_c,
-                       cache_dir=args.cache_dir, log=lambda line: print(line, flush=True))
+                       cache_dir=args.cache_dir or os.environ.get("DCGAN_CACHE_DIR"), samples=samples, resize=args.resize,
+                       allow_few=args.allow_few_samples, raw_generator=args.raw_generator,
+                       log=lambda line: print(line, flush=True))
     if out is not None:
         with atomic_path(out) as temporary:
             temporary.write_text(json.dumps(results, indent=2) + "\n")
@@ -269,16 +340,20 @@ def command_bench(args) -> int:
     run_bench(image_size=args.image_size, batch_size=args.batch_size, width=args.width or 0,
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
               source=args.source, synthetic=args.synthetic, precision=args.precision,
-              reference=not args.no_reference, xla=args.xla, steps_per_call=args.steps_per_call)
+              reference=not args.no_reference, xla=args.xla, steps_per_call=args.steps_per_call,
+              inception=args.inception)
     return 0
 
 
 def main(argv=None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     args = build_parser().parse_args(argv)
+    from utils.startup import import_tensorflow
+
     handlers = {"train": command_train, "generate": command_generate, "evaluate": command_evaluate,
                 "bench": command_bench}
     try:
+        import_tensorflow(verbose=args.verbose or None)   # without --verbose, DCGAN_VERBOSE decides
         return handlers[args.command](args)
     except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as error:
         print(f"dcgan.py {args.command}: error: {error}", file=sys.stderr)

@@ -22,6 +22,16 @@ class DCGANConfig:
     batch_norm: bool = True         # Sec. 3: BatchNorm in both networks; False = the 2021 E4040 report's "NOBN" variant
     batch_size: int = 128           # Sec. 4: mini-batch SGD with a mini-batch size of 128
     learning_rate: float = 2e-4     # Sec. 4: Adam, learning rate 0.0002 (0.001 was too high)
+    # Two time-scale update rule (Heusel et al. 2017, arXiv:1706.08500; their DCGAN on CelebA used D 4e-4,
+    # G 1e-4): a learning rate per network; 0 = learning_rate, the paper's one rate for both.
+    learning_rate_d: float = 0.0
+    learning_rate_g: float = 0.0
+    # One-sided label smoothing (Salimans et al. 2016, arXiv:1606.03498, Sec. 3.4): D's targets for real
+    # images are 1 - label_smoothing (0.9 with 0.1), fakes stay 0; 0 = the paper's hard labels.
+    label_smoothing: float = 0.0
+    # An exponential moving average of G's weights (Yazici et al. 2019, "The Unusual Effectiveness of
+    # Averaging in GAN Training", arXiv:1806.04498), e.g. 0.999 (about the last 1,000 steps); 0 = off.
+    ema: float = 0.0
     beta_1: float = 0.5             # Sec. 4: momentum beta_1 0.5 (0.9 gave oscillation and instability)
     leaky_slope: float = 0.2        # Sec. 4: "the slope of the leak was set to 0.2"
     init_stddev: float = 0.02       # Sec. 4: weights from a zero-centred normal with standard deviation 0.02
@@ -33,6 +43,8 @@ class DCGANConfig:
     precision: str = "float32"      # the paper's; mixed_* compute in 16 bits, keeping D's logit and the losses in float32
     update: str = "alternating"     # D's update, then G's under the updated D (the paper's code); "simultaneous":
                                     # both from one forward pass (the TensorFlow tutorial's step), one D pass fewer
+    fid_every: int = 0              # FID and KID (utils.evaluation.fid's protocol) after every N-th epoch; 0: never.
+    fid_samples: int = 10_000       # generated images per FID during training (Lucic et al. 2018 use 10,000)
 
     def __post_init__(self):
         if self.image_size not in IMAGE_SIZES:
@@ -48,8 +60,25 @@ class DCGANConfig:
             raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
         if self.update not in UPDATES:
             raise ValueError(f"--update must be one of {', '.join(UPDATES)}, got {self.update}")
+        if min(self.learning_rate, self.learning_rate_d, self.learning_rate_g) < 0 or self.learning_rate == 0:
+            raise ValueError("--lr, --lr-d and --lr-g must be positive")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"--ema must be a decay in [0, 1), e.g. 0.999, got {self.ema}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"--label-smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.fid_every < 0 or self.fid_samples < 2:
+            raise ValueError(f"--fid-every must be 0 or more and --fid-samples at least 2, got {self.fid_every} "
+                             f"and {self.fid_samples}")
         if self.limit < 0:
             raise ValueError(f"--limit must be 0 (all) or positive, got {self.limit}")
+
+    @property
+    def d_learning_rate(self) -> float:
+        return self.learning_rate_d or self.learning_rate
+
+    @property
+    def g_learning_rate(self) -> float:
+        return self.learning_rate_g or self.learning_rate
 
     @property
     def d_width(self) -> int:

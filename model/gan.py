@@ -64,13 +64,19 @@ class DCGAN:
         with self.strategy.scope():
             self.generator = build_generator(config)
             self.discriminator = build_discriminator(config)
-            # Sec. 4: Adam, lr 0.0002, beta_1 0.5; one optimizer per network.
-            self.g_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="g_adam")
-            self.d_optimizer = keras.optimizers.Adam(config.learning_rate, beta_1=config.beta_1, name="d_adam")
+            # Sec. 4: Adam, lr 0.0002, beta_1 0.5; one optimizer per network (with its own rate under TTUR).
+            self.g_optimizer = keras.optimizers.Adam(config.g_learning_rate, beta_1=config.beta_1, name="g_adam")
+            self.d_optimizer = keras.optimizers.Adam(config.d_learning_rate, beta_1=config.beta_1, name="d_adam")
             if config.precision == "mixed_float16":
                 # float16 gradients underflow without loss scaling; each network gets its own dynamic scale.
                 self.g_optimizer = keras.optimizers.LossScaleOptimizer(self.g_optimizer, name="g_loss_scale")
                 self.d_optimizer = keras.optimizers.LossScaleOptimizer(self.d_optimizer, name="d_loss_scale")
+            # The averaged G (config.ema): a second generator that follows G's weights after every update.
+            self.ema_generator = None
+            if config.ema:
+                self.ema_generator = build_generator(config)
+                self.ema_generator.name = "generator_ema"
+                self.ema_generator.set_weights(self.generator.get_weights())
             # Built now so that a checkpoint restores their slots before the first step is traced.
             self.g_optimizer.build(self.generator.trainable_variables)
             self.d_optimizer.build(self.discriminator.trainable_variables)
@@ -107,10 +113,28 @@ class DCGAN:
         layer_rng = {f"{model.name}.{layer.name}": layer.seed_generator.state.value
                      for model in (self.generator, self.discriminator) for layer in model.layers
                      if getattr(layer, "seed_generator", None) is not None}
+        extra = {"ema_generator": self.ema_generator} if self.ema_generator is not None else {}
         return tf.train.Checkpoint(generator=self.generator, discriminator=self.discriminator,
                                    g_optimizer=self.g_optimizer, d_optimizer=self.d_optimizer,
                                    step=self.step, epoch=self.epoch, epoch_start=self.epoch_start,
-                                   latent_rng=self.latent_rng, layer_rng=layer_rng)
+                                   latent_rng=self.latent_rng, layer_rng=layer_rng, **extra)
+
+    @property
+    def sampling_generator(self) -> keras.Model:
+        """The generator to draw samples from: the averaged one when the run has it, else G."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def _update_average(self):
+        """ema <- decay * ema + (1 - decay) * G, for every weight of G, BatchNorm's moving mean and variance
+        included (as the authors' code, yasinyazici/EMA_GAN, averages all of G's variables), so the averaged
+        G's statistics are the average of G's and no pass over data is needed before sampling from it."""
+        decay = self.config.ema
+        for average, current in zip(self.ema_generator.weights, self.generator.weights):
+            average.assign(decay * average + (1.0 - decay) * tf.cast(current, average.dtype))
+
+    def _real_targets(self, real_logits):
+        """D's targets for real images: 1, or 1 - label_smoothing (one-sided: G's targets stay 1)."""
+        return tf.fill(tf.shape(real_logits), tf.cast(1.0 - self.config.label_smoothing, real_logits.dtype))
 
     @staticmethod
     def _scaled(optimizer, loss):
@@ -155,10 +179,15 @@ class DCGAN:
 
         arguments = (real_images,) if latent is None else (real_images, latent)
         if not self.distributed:
-            return replica_update(*arguments)
-        values = self.strategy.run(replica_update, args=arguments)
-        return {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
-                for key, value in values.items()}
+            values = replica_update(*arguments)
+        else:
+            values = self.strategy.run(replica_update, args=arguments)
+            values = {key: self.strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None)
+                      for key, value in values.items()}
+        if self.ema_generator is not None:
+            # In cross-replica context: G's weights are the same on every replica after the update.
+            self._update_average()
+        return values
 
     def _replica_update(self, real_images, latent, global_batch_size):
         """This replica's update; every scalar it returns is this replica's share of the global mean."""
@@ -177,7 +206,7 @@ class DCGAN:
         with tf.GradientTape() as tape:
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
-            d_loss = (_mean_cross_entropy(tf.ones_like(real_logits), real_logits, global_batch_size)
+            d_loss = (_mean_cross_entropy(self._real_targets(real_logits), real_logits, global_batch_size)
                       + _mean_cross_entropy(tf.zeros_like(fake_logits), fake_logits, global_batch_size))
             scaled_d_loss = self._scaled(self.d_optimizer, d_loss)   # on the tape: the scale must be differentiated
         d_gradients = tape.gradient(scaled_d_loss, self.discriminator.trainable_variables)
@@ -202,7 +231,7 @@ class DCGAN:
             fake_images = self.generator(latent, training=True)
             real_logits = self.discriminator(real_images, training=True)
             fake_logits = self.discriminator(fake_images, training=True)
-            d_loss = (_mean_cross_entropy(tf.ones_like(real_logits), real_logits, global_batch_size)
+            d_loss = (_mean_cross_entropy(self._real_targets(real_logits), real_logits, global_batch_size)
                       + _mean_cross_entropy(tf.zeros_like(fake_logits), fake_logits, global_batch_size))
             g_loss = _mean_cross_entropy(tf.ones_like(fake_logits), fake_logits, global_batch_size)
             scaled_d_loss = self._scaled(self.d_optimizer, d_loss)

@@ -53,8 +53,9 @@ from pathlib import Path
 ROOT = Path.cwd() if (Path.cwd() / "model").is_dir() else Path.cwd().parent
 os.chdir(ROOT)
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # much faster on CPUs where it is off by default
+from utils import startup
+
+startup.import_tensorflow()   # oneDNN on, TensorFlow's C++ start-up lines hidden (DCGAN_VERBOSE=1 shows them)
 import keras
 import numpy as np
 

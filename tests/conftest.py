@@ -1,15 +1,17 @@
 """Shared test set-up: quiet TensorFlow, the repository on sys.path, tiny native-format datasets."""
 
-import os
 import sys
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import pytest  # noqa: E402
+
+from utils.startup import import_tensorflow  # noqa: E402
+
+# TF_CPP_MIN_LOG_LEVEL=2 and oneDNN on (unless set), without TensorFlow's C++ start-up lines in the test log.
+import_tensorflow()
 
 
 @pytest.fixture(scope="session")

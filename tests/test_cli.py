@@ -1,5 +1,6 @@
 """The headless CLI as a user runs it: real subprocesses, real exit codes, real files."""
 
+import json
 import re
 import signal
 import subprocess
@@ -168,8 +169,10 @@ def test_sigterm_checkpoints_and_says_how_to_resume(mnist_dir, tmp_path, stop_si
 
 def test_bench_prints_train_and_pipeline_rates(mnist_dir):
     result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "2", "--data", "mnist",
-                 "--data-dir", str(mnist_dir))
+                 "--data-dir", str(mnist_dir), "--inception")
     assert result.returncode == 0, result.stderr
+    assert re.search(r"FID's Inception network \(float32, batch 50\): [\d.]+ images/s, 11\.\d GFLOP per image, "
+                     r"[\d.]+ GFLOP/s achieved, [\d.]+x the train step's FLOP/s", result.stdout), result.stdout
     assert "32 px, width 8, batch 8, 1 channel(s), float32, 1 step(s) per call" in result.stdout
     for update in ("alternating", "simultaneous"):
         assert re.search(rf"our step, {update}.*: [\d.]+ images/s, [\d.]+ GFLOP per image, [\d.]+ GFLOP/s achieved",
@@ -258,7 +261,8 @@ def test_evaluate_writes_svm_and_domain_results(trained_run, mnist_dir, tmp_path
 @pytest.mark.parametrize("args,message", [
     (["--metrics", "svm,bleu"], "unknown bleu"),
     (["--svm-c", "0.1,0"], "expected positive numbers"),
-    (["--metrics", "fid"], "classify_image_graph_def.pb"),
+    (["--metrics", "is"], "classify_image_graph_def.pb"),
+    (["--metrics", "fid"], "FID needs at least 2048 samples"),
 ])
 def test_evaluate_errors_are_one_line(trained_run, mnist_dir, tmp_path, args, message, monkeypatch):
     monkeypatch.setenv("DCGAN_INCEPTION_DIR", str(tmp_path / "no-inception-here"))
@@ -279,3 +283,30 @@ def test_train_with_the_mirrored_strategy_flag(mnist_dir, tmp_path):
 def test_generate_into_an_unwritable_folder_is_one_line(trained_run):
     result = run("generate", "--model", str(trained_run), "--n", "4", "--out", "/proc/dcgan-no/x.png")
     assert result.returncode == 2 and "cannot write to /proc/dcgan-no" in last_line(result)
+
+
+def test_train_options_of_the_field_are_saved_and_kept_on_resume(mnist_dir, tmp_path):
+    """--lr-d/--lr-g (TTUR) and --label-smoothing go into config.json, and a resumed run keeps them."""
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out),
+                 "--lr-d", "4e-4", "--lr-g", "1e-4", "--label-smoothing", "0.1", *TINY)
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((out / "config.json").read_text())
+    assert (saved["learning_rate_d"], saved["learning_rate_g"], saved["label_smoothing"]) == (4e-4, 1e-4, 0.1)
+    result = run("train", "--data-dir", str(mnist_dir), "--epochs", "2", "--out", str(out), "--resume", *TINY)
+    assert result.returncode == 0, result.stderr
+    resumed = json.loads((out / "config.json").read_text())
+    assert resumed["epochs"] == 2 and resumed["learning_rate_d"] == 4e-4 and resumed["label_smoothing"] == 0.1
+    assert "argument --lr-g: must be a positive number, got 0" in last_line(run("train", "--lr-g", "0"))
+
+
+def test_generate_uses_the_averaged_generator_unless_asked_for_the_raw_one(mnist_dir, tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out),
+                 "--ema", "0.9", *TINY)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((out / "config.json").read_text())["ema"] == 0.9
+    for name, extra in (("ema.npy", []), ("raw.npy", ["--raw-generator"])):
+        assert run("generate", "--model", str(out), "--n", "4", "--out", str(tmp_path / name), *extra).returncode == 0
+    assert not np.array_equal(np.load(tmp_path / "ema.npy"), np.load(tmp_path / "raw.npy"))
+    assert "--ema must be a decay in [0, 1)" in last_line(run("train", "--ema", "1.5", "--out", str(tmp_path / "x")))

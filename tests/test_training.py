@@ -243,3 +243,115 @@ def test_train_steps_stops_where_the_batches_end(tiny_config):
     batches = iter(tf.data.Dataset.from_tensor_slices(tf.zeros((5, 16, 32, 32, 1))))
     assert [len(gan.train_steps(batches, tf.constant(3))["d_loss"]) for _ in range(3)] == [3, 2, 0]
     assert int(gan.step) == 5 and gan.train_steps.experimental_get_tracing_count() == 1
+
+
+def test_epoch_metrics_run_every_n_epochs_and_the_last_and_survive_a_resume(tiny_config, mnist_dir, tmp_path):
+    """`train --fid-every`'s hook: called after epochs 2 and 3 (the last) of 3 with fid_every=2, with the
+    current generator; its numbers go into the epoch line and epoch_metrics.csv; a resume keeps the rows
+    of the epochs it does not train again and adds its own."""
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    config = tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 3, "fid_every": 2})
+    calls, lines = [], []
+
+    def measure(generator, epoch):
+        calls.append((epoch, generator.output_shape))
+        return {"fid": 100.0 / epoch, "kid": 0.5}
+
+    out = tmp_path / "run"
+    train(config, data, out, progress=False, log=lines.append, epoch_metrics=measure)
+    assert calls == [(2, (None, 32, 32, 1)), (3, (None, 32, 32, 1))]
+    assert any(line.startswith("epoch 2/3:") and "fid 50" in line and "kid 0.5" in line for line in lines)
+    with open(out / "epoch_metrics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["epoch"], float(row["fid"])) for row in rows] == [("2", 50.0), ("3", 100.0 / 3)]
+    assert int(rows[-1]["step"]) == 3 * data.steps_per_epoch
+    longer = config.__class__(**{**config.__dict__, "epochs": 4})
+    train(longer, data, out, resume=True, progress=False, log=lines.append, epoch_metrics=measure)
+    with open(out / "epoch_metrics.csv") as handle:
+        assert [row["epoch"] for row in csv.DictReader(handle)] == ["2", "3", "4"]
+    assert json.loads((out / "config.json").read_text())["fid_every"] == 2
+
+
+def test_two_time_scale_learning_rates_reach_each_optimizer(tiny_config):
+    """--lr-d / --lr-g (TTUR): each network's Adam gets its own rate; Adam's first step moves every weight
+    by about its learning rate, so a G at 1e-9 barely moves while D moves by about 4e-4."""
+    from model.config import DCGANConfig
+
+    config = DCGANConfig(**{**tiny_config.__dict__, "learning_rate_d": 4e-4, "learning_rate_g": 1e-9})
+    gan = DCGAN(config)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-9)
+    assert DCGAN(tiny_config).g_optimizer.learning_rate.numpy() == pytest.approx(2e-4)   # --lr for both
+    before_g = [w.numpy().copy() for w in gan.generator.trainable_variables]
+    before_d = [w.numpy().copy() for w in gan.discriminator.trainable_variables]
+    real = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    gan.update(real, tf.random.normal((16, config.latent_dim), seed=1))
+    g_move = max(np.abs(w.numpy() - b).max() for w, b in zip(gan.generator.trainable_variables, before_g))
+    d_move = max(np.abs(w.numpy() - b).max() for w, b in zip(gan.discriminator.trainable_variables, before_d))
+    assert g_move < 1e-8 and d_move == pytest.approx(4e-4, rel=0.05)
+
+
+def test_one_sided_label_smoothing_changes_only_the_real_targets(tiny_config):
+    """With --label-smoothing 0.1, D's loss is BCE(0.9, D(x)) + BCE(0, D(G(z))) on the step's own logits."""
+    from model.config import DCGANConfig
+
+    real = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    latent = tf.random.normal((16, tiny_config.latent_dim), seed=1)
+    losses = {}
+    for smoothing in (0.0, 0.1):
+        tf.keras.utils.set_random_seed(3)
+        gan = DCGAN(DCGANConfig(**{**tiny_config.__dict__, "label_smoothing": smoothing}))
+        fake_logits = gan.discriminator(gan.generator(latent, training=True), training=True)
+        real_logits = gan.discriminator(real, training=True)
+        expected = (tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.fill((16, 1), 1.0 - smoothing),
+                                                                           real_logits))
+                    + tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(tf.zeros((16, 1)), fake_logits)))
+        values = gan.update(real, latent)
+        assert float(values["d_loss"]) == pytest.approx(float(expected), rel=1e-4)
+        losses[smoothing] = float(values["d_loss"])
+    assert losses[0.1] != pytest.approx(losses[0.0], rel=1e-3)
+    with pytest.raises(ValueError, match="label-smoothing"):
+        DCGANConfig(label_smoothing=1.0)
+
+
+def test_ema_follows_the_recursion_on_every_weight_of_g(tiny_config):
+    """ema <- d * ema + (1 - d) * G after each update, BatchNorm's moving statistics included; off by default."""
+    from model.config import DCGANConfig
+
+    assert DCGAN(tiny_config).ema_generator is None
+    gan = DCGAN(DCGANConfig(**{**tiny_config.__dict__, "ema": 0.9}))
+    expected = [weight.numpy().copy() for weight in gan.generator.weights]
+    real = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    for index in range(3):
+        gan.update(real, tf.random.normal((16, tiny_config.latent_dim), seed=index))
+        expected = [0.9 * average + 0.1 * weight.numpy() for average, weight in zip(expected, gan.generator.weights)]
+    names = [weight.path for weight in gan.generator.weights]
+    assert any("moving_mean" in name for name in names)
+    for name, average, weight in zip(names, expected, gan.ema_generator.weights):
+        np.testing.assert_allclose(weight.numpy(), average, rtol=1e-5, atol=1e-6, err_msg=name)
+    assert not np.allclose(gan.ema_generator.weights[0].numpy(), gan.generator.weights[0].numpy())
+
+
+def test_an_ema_run_resumes_exactly_and_is_what_loading_gives(tiny_config, mnist_dir, tmp_path):
+    from model.config import DCGANConfig
+
+    config = DCGANConfig(**{**tiny_config.__dict__, "ema": 0.9})
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    straight, interrupted = tmp_path / "straight", tmp_path / "interrupted"
+    train(config, data, straight, checkpoint_every=2, progress=False, log=lambda line: None)
+    train(DCGANConfig(**{**config.__dict__, "epochs": 1}), data, interrupted, checkpoint_every=2, progress=False,
+          log=lambda line: None)
+    train(config, data, interrupted, resume=True, checkpoint_every=2, progress=False, log=lambda line: None)
+    assert (straight / "generator_ema.keras").is_file()
+    averaged, _, _ = load_networks(straight)
+    raw, _, _ = load_networks(straight, raw=True)
+    assert averaged.name == "generator_ema" and raw.name == "generator"
+    resumed, _, _ = load_networks(interrupted)
+    for a, b in zip(averaged.get_weights(), resumed.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    # The epoch grids are drawn by the averaged G (the last grid equals its samples of the fixed batch).
+    fixed = np.load(straight / "fixed_latent.npy")
+    from utils.pictures.images import save_grid
+
+    save_grid(np.asarray(averaged(fixed, training=False)), tmp_path / "ema_grid.png", columns=8)
+    assert (tmp_path / "ema_grid.png").read_bytes() == (straight / "samples" / "epoch_002.png").read_bytes()

@@ -2,6 +2,7 @@
 
     data -> model -> pictures -> training -> evaluation | analysis -> front doors (dcgan.py, notebooks)
 
-`utils.files` (durable writes) sits below them all; `utils.notebook` is the notebooks' front door.
+`utils.files` (durable writes) and `utils.startup` (importing TensorFlow without its C++ start-up lines;
+it imports nothing of the project) sit below them all; `utils.notebook` is the notebooks' front door.
 ARCHITECTURE.md has the map; tests/test_architecture.py keeps the direction.
 """

@@ -109,6 +109,19 @@ def time_reference_step(config: DCGANConfig, steps: int) -> float:
     return _images_per_second(reference_step(config), _random_batch(config), config.batch_size, steps)
 
 
+def time_inception(batches: int = 4, batch_size: int = 50) -> tuple[float, int]:
+    """(images/s, FLOPs per image) of FID's feature extractor on random 299x299 images, after one warm-up batch."""
+    from utils.evaluation.inception import InceptionFeatures
+
+    extractor = InceptionFeatures(batch_size=batch_size)
+    images = np.random.default_rng(0).uniform(0, 255, (batch_size, 299, 299, 3)).astype(np.float32)
+    extractor(images)
+    started = time.perf_counter()
+    for _ in range(batches):
+        extractor(images)
+    return batches * batch_size / (time.perf_counter() - started), forward_flops(extractor.model)
+
+
 def peak_memory_mib() -> float:
     """Peak resident memory of this process so far (Linux reports kilobytes)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -153,7 +166,7 @@ def _rate(images_per_s: float) -> str:
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
               source="native", synthetic=0, precision="float32", reference=True, xla=False, steps_per_call=None,
-              log=print) -> dict:
+              inception=False, log=print) -> dict:
     """Time the train step in both update orders against the reference step, and (with `dataset`) the
     input pipeline on `data_dir`, or on `synthetic` generated native-format images when that is given."""
     from utils.training.trainer import default_steps_per_call
@@ -200,6 +213,15 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
         results["pipeline_to_step_ratio"] = rate / results["alternating_images_per_s"]
         log(f"input pipeline ({dataset}{f', {synthetic} synthetic images' if synthetic else ''}, {batches} batches): {rate:.0f} images/s, "
             f"{results['pipeline_to_step_ratio']:.1f}x the train step")
+    if inception:
+        rate, flops = time_inception()
+        results["inception_images_per_s"], results["inception_flops_per_image"] = rate, flops
+        results["inception_achieved_gflops"] = rate * flops / 1e9
+        ratio = results["inception_vs_train_step_flops"] = (results["inception_achieved_gflops"]
+                                                            / results["alternating_achieved_gflops"])
+        log(f"FID's Inception network (float32, batch 50): {_rate(rate)} images/s, {flops / 1e9:.1f} GFLOP per "
+            f"image, {rate * flops / 1e9:.1f} GFLOP/s achieved, {ratio:.2f}x the train step's FLOP/s; "
+            f"10,000 images take {10_000 / rate / 60:.1f} min")
     results["peak_memory_mib"] = peak_memory_mib()
     log(f"peak memory of this process: {results['peak_memory_mib']:.0f} MiB")
     return results

@@ -6,7 +6,12 @@
   baselines in the same run.
 - domain (MNIST family): a small classifier trained once on the labelled training split gives a
   domain FID (its penultimate features) and the class distribution of generated samples.
-- fid, kid, is: Inception features of generated and real images with the 2015-12-05 Inception graph.
+- fid, kid: the field's standard FID and KID under the protocol written down in `utils.evaluation.fid`
+  (Lucic et al. 2018 for the MNIST family, the TTUR convention elsewhere), with the 2015-12-05
+  Inception network rebuilt in Keras (`utils.evaluation.inception`); of a run's generator, or of
+  samples made by any program (`samples=`).
+- is: the Inception score, which needs the original graph's softmax (`metrics.InceptionExtractor`,
+  the .pb file where a user has it).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 from utils.data.idx import FASHION_MNIST_CLASSES, MNIST_CLASSES
 from utils.data.pipeline import load_scaled
-from utils.evaluation import domain, features, metrics, svm
+from utils.evaluation import domain, features, fid, metrics, svm
 from utils.pictures.samples import generate_fake_samples
 from utils.training.checkpoints import load_networks
 
@@ -39,20 +44,30 @@ def _split(dataset, split, config, data_dir, source, limit):
     return images, raw.labels[:len(images)]
 
 
-def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_samples=10_000, seed=0,
+def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), num_samples=None, seed=0,
              train_limit=0, test_limit=0, per_class=100, draws=5, source="native", cache_dir=None,
-             c_grid=None, log=print) -> dict:
-    """Evaluate the run in `run_dir`; returns a JSON-ready dict of results and protocol details."""
+             c_grid=None, samples=None, resize="compare_gan", allow_few=False, raw_generator=False,
+             log=print) -> dict:
+    """Evaluate the run in `run_dir`, or score `samples` (uint8 (N, H, W, C) images) with fid/kid;
+    returns a JSON-ready dict of results and protocol details.
+
+    num_samples: generated images (default: the FID protocol's count for fid/kid, else 10,000).
+    """
     cache_dir = Path(cache_dir) if cache_dir else REPO / "saved_models"
     c_grid = tuple(c_grid or svm.DEFAULT_C_GRID)
-    generator, discriminator, config = load_networks(run_dir)
+    if samples is not None:
+        return _score_samples(samples, dataset, metric_names, data_dir, source, cache_dir, resize, allow_few,
+                              seed, log)
+    generator, discriminator, config = load_networks(run_dir, raw=raw_generator)
     if config is None:
         raise ValueError(f"{run_dir}: evaluate needs a run directory (with config.json), not a bare .keras file")
     dataset = dataset or config.dataset
-    results = {"run": str(run_dir), "dataset": dataset, "seed": seed, "image_size": config.image_size}
-    train_images, train_labels = _split(dataset, "train", config, data_dir, source, train_limit)
-    test_images, test_labels = _split(dataset, "test", config, data_dir, source, test_limit)
-    results["train_images"], results["test_images"] = len(train_images), len(test_images)
+    results = {"run": str(run_dir), "dataset": dataset, "seed": seed, "image_size": config.image_size,
+               "generator": "raw" if raw_generator or not config.ema else f"ema {config.ema}"}
+    if {"svm", "domain"} & set(metric_names):
+        train_images, train_labels = _split(dataset, "train", config, data_dir, source, train_limit)
+        test_images, test_labels = _split(dataset, "test", config, data_dir, source, test_limit)
+        results["train_images"], results["test_images"] = len(train_images), len(test_images)
 
     if "svm" in metric_names:
         if discriminator is None:
@@ -81,9 +96,13 @@ def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_sa
 
     fakes = None
     if {"domain", "fid", "kid", "is"} & set(metric_names):
+        quality = {"fid", "kid"} & set(metric_names)
+        num_samples = num_samples or (fid.protocol_for(dataset)["num_samples"] if quality else 10_000)
+        if quality and num_samples < fid.MIN_SAMPLES and not allow_few:
+            raise fid.SampleError(f"--num-samples {num_samples}: FID needs at least {fid.MIN_SAMPLES} samples "
+                                  "(the feature dimension); the protocol uses 10,000")
         fakes, _ = generate_fake_samples(generator, num_samples, seed=seed)
         results["generated_images"] = num_samples
-
     if "domain" in metric_names:
         if dataset not in CLASS_NAMES:
             raise ValueError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
@@ -108,19 +127,29 @@ def evaluate(run_dir, dataset=None, data_dir=None, metric_names=("svm",), num_sa
             f"{results['domain']['fid_generated_vs_test']:.2f} (train-vs-test {results['domain']['fid_train_vs_test']:.2f}); "
             f"missing classes {coverage.get('missing', [])}, over-produced {coverage.get('over_produced', [])}")
 
-    if {"fid", "kid", "is"} & set(metric_names):
+    if {"fid", "kid"} & set(metric_names):
+        results.update(fid.frechet_and_kernel_distances(
+            fid.generated_to_pixels(fakes, dataset), dataset, config.image_size, config.channels, metric_names,
+            data_dir, source, cache_dir, resize, seed=seed, log=log))
+    if "is" in metric_names:
         extractor = metrics.InceptionExtractor()
-        fake_features, fake_probabilities = extractor(fakes)
-        if "is" in metric_names:
-            results["inception_score"] = metrics.inception_score(fake_probabilities)
-        if {"fid", "kid"} & set(metric_names):
-            real_features, _ = extractor(train_images[:num_samples])
-            if "fid" in metric_names:
-                key = metrics.statistics_key(dataset, f"train{len(real_features)}", config.image_size, extractor.name)
-                mu, sigma = metrics.cached_statistics(key, lambda: metrics.feature_statistics(real_features),
-                                                      cache_dir / "statistics")
-                results["fid"] = metrics.frechet_distance(mu, sigma, *metrics.feature_statistics(fake_features))
-            if "kid" in metric_names:
-                results["kid"] = metrics.kernel_inception_distance(real_features, fake_features, seed=seed)
-        results["inception_extractor"] = extractor.name
+        _, fake_probabilities = extractor(fakes)
+        results["inception_score"] = metrics.inception_score(fake_probabilities)
+        results["inception_score_extractor"] = extractor.name
+    return results
+
+
+def _score_samples(samples, dataset, metric_names, data_dir, source, cache_dir, resize, allow_few, seed, log):
+    """FID/KID of images made by any program, against the protocol's real set of `dataset`."""
+    if dataset is None:
+        raise ValueError("evaluate --samples needs --dataset (the real images to compare with)")
+    other = sorted(set(metric_names) - {"fid", "kid"})
+    if other:
+        raise ValueError(f"evaluate --samples scores fid and kid only, not {','.join(other)}; "
+                         "the other metrics need a run directory (--model)")
+    pixels = fid.check_samples(samples, dataset, allow_few)
+    channels = 1 if dataset in fid.MNIST_FAMILY else 3
+    results = {"samples": len(pixels), "dataset": dataset, "seed": seed}
+    results.update(fid.frechet_and_kernel_distances(pixels, dataset, pixels.shape[1], channels, metric_names,
+                                                    data_dir, source, cache_dir, resize, seed=seed, log=log))
     return results

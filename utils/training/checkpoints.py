@@ -20,10 +20,12 @@ def _load_keras(path: Path) -> keras.Model:
         raise ValueError(f"{path}: not a loadable Keras model ({str(error).splitlines()[0]})") from None
 
 
-def load_networks(path: str | Path) -> tuple[keras.Model, keras.Model | None, DCGANConfig | None]:
+def load_networks(path: str | Path, raw: bool = False) -> tuple[keras.Model, keras.Model | None, DCGANConfig | None]:
     """(generator, discriminator or None, config or None) from a run directory or a generator `.keras` file.
 
-    A run directory without final models (a run still going, or killed) is read from its latest checkpoint.
+    A run trained with `--ema` gives its averaged generator (`generator_ema.keras`), unless `raw`
+    asks for G as trained. A run directory without final models (a run still going, or killed) is
+    read from its latest checkpoint.
     """
     path = Path(path)
     if path.is_file():
@@ -35,7 +37,9 @@ def load_networks(path: str | Path) -> tuple[keras.Model, keras.Model | None, DC
     config = DCGANConfig.from_json(path / "config.json") if (path / "config.json").is_file() else None
     if (path / "generator.keras").is_file():
         discriminator = _load_keras(path / "discriminator.keras") if (path / "discriminator.keras").is_file() else None
-        return _load_keras(path / "generator.keras"), discriminator, config
+        averaged = path / "generator_ema.keras"
+        generator = path / ("generator.keras" if raw or not averaged.is_file() else "generator_ema.keras")
+        return _load_keras(generator), discriminator, config
     latest = tf.train.latest_checkpoint(str(path / "checkpoints"))
     if config is None or latest is None:
         raise FileNotFoundError(f"{path}: no generator.keras and no checkpoint; is this a run directory of dcgan.py train?")
@@ -43,8 +47,8 @@ def load_networks(path: str | Path) -> tuple[keras.Model, keras.Model | None, DC
 
     gan = DCGAN(config)
     gan.checkpoint().restore(latest).expect_partial()
-    return gan.generator, gan.discriminator, config
+    return (gan.generator if raw else gan.sampling_generator), gan.discriminator, config
 
 
-def load_generator(path: str | Path) -> keras.Model:
-    return load_networks(path)[0]
+def load_generator(path: str | Path, raw: bool = False) -> keras.Model:
+    return load_networks(path, raw)[0]

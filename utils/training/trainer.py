@@ -8,6 +8,7 @@ A run directory (see README, "Run directory"):
     losses.png         the loss curves
     fixed_latent.npy   the latent batch every sample grid is drawn from
     samples/epoch_NNN.png, progress.gif, generator.keras, discriminator.keras
+    tensorboard/       TensorBoard event files: losses, D's outputs, learning rates, epoch numbers, sample grids
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from utils.files import atomic_path
 from utils.pictures.images import progress_gif, save_grid
 from utils.pictures.plots import plot_losses
 from utils.pictures.samples import latent_samples
+from utils.training.summaries import RunSummaries, epoch_summary
 
 COLUMNS = ("step", "epoch", "d_loss", "g_loss", "d_real", "d_fake")
 GRID_SAMPLES = 64
@@ -75,6 +77,23 @@ def write_history(history: dict[str, list], path: Path) -> None:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         writer.writerows(zip(*(history[column] for column in COLUMNS)))
+
+
+def read_rows(path: Path) -> list[dict]:
+    """The rows of a small CSV file (epoch_metrics.csv) as dicts of strings; [] if it does not exist."""
+    if not path.is_file():
+        return []
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def write_rows(rows: list[dict], path: Path) -> None:
+    """Rows (dicts; the first names the columns) as CSV, written atomically."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    with atomic_path(path) as temporary, temporary.open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def save_model(model: keras.Model, path: Path) -> None:
@@ -186,8 +205,18 @@ def default_steps_per_call() -> int:
 
 def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: bool = False,
           checkpoint_every: int = 100, progress: bool = True, log=print, strategy=None,
-          steps_per_call: int | None = None, jit_compile: bool = False) -> dict[str, list]:
+          steps_per_call: int | None = None, jit_compile: bool = False, epoch_metrics=None,
+          tensorboard_every: int = 10) -> dict[str, list]:
     """Train (or resume) a DCGAN into `out_dir`; returns the loss history.
+
+    `epoch_metrics(generator, epoch) -> {name: number}`, when given, runs after every `config.fid_every`-th
+    epoch's checkpoint (and after the last epoch); its numbers join the epoch's summary line and a row of
+    `epoch_metrics.csv`. The front door builds it (dcgan.py: FID and KID from utils.evaluation), since
+    training does not import evaluation.
+
+    TensorBoard events go to `out_dir`/tensorboard/ (utils.training.summaries): the step's numbers every
+    `tensorboard_every` steps (0: no TensorBoard at all), and per epoch the sample grid and every number
+    of `epoch_values` (the epoch line's, and those `epoch_metrics` returns) as epoch/<name>.
 
     `steps_per_call` steps run in one compiled call (default: `default_steps_per_call()`); a call
     never crosses a checkpoint or the end of an epoch, and each step still gets its row in history.csv.
@@ -228,6 +257,7 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
         try:
             write_history(history, history_path)
             manager.save(checkpoint_number=gan.steps_done)
+            summaries.flush()   # what TensorBoard shows keeps up with the checkpoints
         except (OSError, tf.errors.OpError) as error:
             previous = manager.latest_checkpoint or "none yet"
             raise TrainingStopped(f"could not write a checkpoint at step {gan.steps_done} ({error}); the previous one "
@@ -235,9 +265,13 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                                   f"--resume --out {out_dir}", exit_code=4) from None
 
     watch = CollapseWatch(log)
+    metrics_path = out_dir / "epoch_metrics.csv"
+    # Rows of epochs that a resume will train again are dropped, so each epoch has at most one row.
+    metric_rows = [row for row in read_rows(metrics_path) if int(row["epoch"]) <= gan.epochs_done] if resume else []
 
     steps_per_epoch = data.steps_per_epoch
-    with _StopRequest() as stop:
+    # Leaving the block by any path (the end, an error, a stop signal) closes the TensorBoard writer.
+    with _StopRequest() as stop, RunSummaries(out_dir, tensorboard_every) as summaries:
         for epoch in range(gan.epochs_done, config.epochs):
             done_in_epoch = gan.steps_done - int(gan.epoch_start.numpy())
             started, images_seen = time.perf_counter(), 0
@@ -266,6 +300,7 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                     history["epoch"].append(epoch + 1)
                     for key, value in row.items():
                         history[key].append(value)
+                summaries.log_steps(first_step, values, {"d": gan.d_optimizer, "g": gan.g_optimizer})
                 if done == 0:
                     break   # a streamed epoch shorter than planned (corrupt images skipped)
                 done_in_epoch += done
@@ -284,20 +319,35 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             gan.epoch.assign(epoch + 1)
             gan.epoch_start.assign(gan.steps_done)
             seconds = time.perf_counter() - started
-            grid_images = np.asarray(gan.generator(fixed_latent, training=False))
+            grid_images = np.asarray(gan.sampling_generator(fixed_latent, training=False))   # EMA G if any
             save_grid(grid_images, out_dir / "samples" / f"epoch_{epoch + 1:03d}.png", columns=8)
             watch.check_samples(grid_images, epoch + 1)
             plot_losses(history, out_dir / "losses.png", title=f"DCGAN on {config.dataset}",
                         steps_per_epoch=steps_per_epoch)
             save_checkpoint()
             last = slice(-steps_per_epoch, None)
+            # The epoch's numbers for TensorBoard (epoch/<name>); the metrics below are added to it.
+            epoch_values = epoch_summary(history, steps_per_epoch, seconds, images_seen)
+            measured = ""
+            if epoch_metrics is not None and config.fid_every and (
+                    (epoch + 1) % config.fid_every == 0 or epoch + 1 == config.epochs):
+                values = epoch_metrics(gan.sampling_generator, epoch + 1)
+                epoch_values.update(values)
+                metric_rows.append({"epoch": epoch + 1, "step": gan.steps_done, **values})
+                write_rows(metric_rows, metrics_path)
+                measured = "".join(f", {name} {value:.4g}" for name, value in values.items())
             log(f"epoch {epoch + 1}/{config.epochs}: d_loss {np.mean(history['d_loss'][last]):.3f}, "
                 f"g_loss {np.mean(history['g_loss'][last]):.3f}, D(x) {np.mean(history['d_real'][last]):.2f}, "
-                f"D(G(z)) {np.mean(history['d_fake'][last]):.2f}; {seconds:.0f} s "
+                f"D(G(z)) {np.mean(history['d_fake'][last]):.2f}{measured}; {seconds:.0f} s "
                 f"({images_seen / max(seconds, 1e-9):.0f} images/s)")
+            summaries.log_samples(gan.steps_done, grid_images)   # the array of samples/epoch_NNN.png
+            summaries.log_epoch_scalars(gan.steps_done, epoch_values)
+            summaries.flush()
     frames = sorted((out_dir / "samples").glob("epoch_*.png"))
     if frames:
         progress_gif(frames, out_dir / "progress.gif")
     save_model(gan.generator, out_dir / "generator.keras")
+    if gan.ema_generator is not None:
+        save_model(gan.ema_generator, out_dir / "generator_ema.keras")
     save_model(gan.discriminator, out_dir / "discriminator.keras")
     return history
