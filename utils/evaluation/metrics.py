@@ -12,9 +12,10 @@
   Sec. 4): exp(E_x KL(p(y|x) || p(y))), mean and standard deviation over `splits` chunks, as in
   github.com/openai/improved-gan `inception_score/model.py`.
 
-`InceptionExtractor` computes the features (pool_3, 2048-d) and class probabilities these metrics are
-defined on, from the 2015-12-05 Inception graph that TTUR and improved-gan use; real-set statistics
-are cached (`cached_statistics`) so that every run compares against the same numbers.
+`InceptionExtractor` computes the features (pool_3, 2048-d) and class probabilities of the original
+2015-12-05 Inception graph (the .pb file of TTUR and improved-gan, where a user has it): the Inception
+score needs its softmax. FID and KID use the same network rebuilt in Keras (`utils.evaluation.inception`,
+which ships without the softmax) under the protocol of `utils.evaluation.fid`.
 """
 
 from __future__ import annotations
@@ -24,20 +25,13 @@ import re
 import warnings
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 from scipy import linalg
 
-from utils.files import atomic_path
-
 # The graph and file name used by TTUR fid.py (`check_or_download_inception`) and improved-gan.
 INCEPTION_URL = "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
 INCEPTION_GRAPH_FILE = "classify_image_graph_def.pb"
-# keras.applications.InceptionV3's ImageNet weights (the fallback; numbers differ from the papers').
-KERAS_WEIGHTS_URL = ("https://storage.googleapis.com/tensorflow/keras-applications/inception_v3/"
-                     "inception_v3_weights_tf_dim_ordering_tf_kernels.h5")
-KERAS_WEIGHTS_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels.h5"
 INCEPTION_SIZE = 299
 # TTUR fid.py: the offset added to both covariance diagonals when their product is singular.
 SQRTM_EPSILON = 1e-6
@@ -154,26 +148,6 @@ def statistics_key(dataset: str, split: str, resolution: int, extractor: str) ->
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text)
 
 
-def cached_statistics(key: str, compute_fn, cache_dir: str | Path) -> tuple[np.ndarray, np.ndarray]:
-    """(mu, sigma) from `cache_dir/<key>.npz`, or `compute_fn()` -> (mu, sigma) saved there first.
-
-    `key` should name everything the numbers depend on (see `statistics_key`): dataset, split,
-    resolution and feature extractor. The file is written under a temporary name and renamed, so an
-    interrupted run never leaves a partial cache behind.
-    """
-    cache_dir = Path(cache_dir)
-    path = cache_dir / f"{key}.npz"
-    if path.is_file():
-        with np.load(path) as stored:
-            return stored["mu"], stored["sigma"]
-    mu, sigma = compute_fn()
-    mu, sigma = np.asarray(mu, np.float64), np.asarray(sigma, np.float64)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as temporary:
-        np.savez(temporary, mu=mu, sigma=sigma)
-    return mu, sigma
-
-
 def inception_dir() -> Path:
     """Where the Inception files live: $DCGAN_INCEPTION_DIR, else saved_models/inception/ in the repo."""
     if os.environ.get("DCGAN_INCEPTION_DIR"):
@@ -225,47 +199,26 @@ def _load_inception_graph(path: Path):
 
 
 class InceptionExtractor:
-    """Inception features (N, 2048) and class probabilities of images, in batches.
+    """Inception features (N, 2048) and class probabilities of images, in batches, from the original
+    2015-12-05 graph (TTUR/improved-gan), which must already be in `model_dir` (no downloads here)."""
 
-    Default: the 2015-12-05 graph of TTUR/improved-gan, so FID and IS are comparable with published
-    numbers; it must already be in `model_dir` (no downloads here). `keras_fallback=True` instead
-    uses keras.applications.InceptionV3 with ImageNet weights from `model_dir`: a different network,
-    so its numbers are only comparable with themselves (the extractor's `name` goes into cache keys).
-    """
+    name = "inception2015"
 
-    def __init__(self, model_dir: str | Path | None = None, keras_fallback: bool = False, batch_size: int = 50):
+    def __init__(self, model_dir: str | Path | None = None, batch_size: int = 50):
         self.model_dir = Path(model_dir).expanduser() if model_dir is not None else inception_dir()
         self.batch_size = batch_size
-        self.keras_fallback = keras_fallback
-        file_name, url = (KERAS_WEIGHTS_FILE, KERAS_WEIGHTS_URL) if keras_fallback else (INCEPTION_GRAPH_FILE, INCEPTION_URL)
-        path = self.model_dir / file_name
+        path = self.model_dir / INCEPTION_GRAPH_FILE
         if not path.is_file():
-            how = "download it" if keras_fallback else f"download and unpack {file_name} from"
             raise FileNotFoundError(
-                f"Inception {'weights' if keras_fallback else 'graph'} not found at {path}: {how} {url} "
-                f"and put {file_name} at {path} (or set DCGAN_INCEPTION_DIR to its folder)")
-        if keras_fallback:
-            model = keras.applications.InceptionV3(include_top=True, weights=str(path))
-            self._keras_model = keras.Model(model.inputs[0], [model.get_layer("avg_pool").output, model.outputs[0]])
-            self.name = "keras_inception_v3"
-        else:
-            self._graph_function = _load_inception_graph(path)
-            self.name = "inception2015"
-
-    def _batch(self, images):
-        prepared = prepare_images(images)
-        if self.keras_fallback:
-            # keras inception_v3.preprocess_input: [0, 255] -> [-1, 1]; the model ends in a softmax.
-            features, probabilities = self._keras_model(prepared / 127.5 - 1.0, training=False)
-            return features, probabilities
-        features, logits = self._graph_function(prepared)
-        return features, tf.nn.softmax(logits)
+                f"Inception graph not found at {path}: download and unpack {INCEPTION_GRAPH_FILE} from "
+                f"{INCEPTION_URL} and put it at {path} (or set DCGAN_INCEPTION_DIR to its folder)")
+        self._graph_function = _load_inception_graph(path)
 
     def __call__(self, images) -> tuple[np.ndarray, np.ndarray]:
         """images (N, H, W, C), uint8 or [-1, 1] -> (features (N, 2048) float64, probabilities (N, K))."""
         features, probabilities = [], []
         for start in range(0, len(images), self.batch_size):
-            batch_features, batch_probabilities = self._batch(images[start:start + self.batch_size])
+            batch_features, logits = self._graph_function(prepare_images(images[start:start + self.batch_size]))
             features.append(np.asarray(batch_features, np.float64))
-            probabilities.append(np.asarray(batch_probabilities, np.float64))
+            probabilities.append(np.asarray(tf.nn.softmax(logits), np.float64))
         return np.concatenate(features), np.concatenate(probabilities)
