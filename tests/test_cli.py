@@ -141,7 +141,11 @@ def test_sigkill_mid_epoch_then_resume_continues_from_the_checkpoint(mnist_dir, 
     process.wait()
     assert (out / "checkpoints" / "ckpt-6.index").exists(), "the run never reached step 6"
     assert not (out / "generator.keras").exists()
-    killed_at = max(int(path.stem.split("-")[1]) for path in (out / "checkpoints").glob("ckpt-*.index"))
+    # The latest checkpoint is the one the manager's state file names: a kill between writing a
+    # checkpoint's files and updating that file leaves the newer files unregistered, and resume rightly
+    # starts from the registered one.
+    state = (out / "checkpoints" / "checkpoint").read_text().splitlines()[0]   # model_checkpoint_path: "ckpt-N"
+    killed_at = int(state.split('"')[1].split("-")[1])
     assert 6 <= killed_at < 12
     result = run("train", "--resume", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--out", str(out), *TINY)
     assert result.returncode == 0, result.stderr
