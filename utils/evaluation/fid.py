@@ -53,10 +53,15 @@ def protocol_for(dataset: str) -> dict:
 
 def generated_to_pixels(images, dataset: str) -> np.ndarray:
     """G's output in [-1, 1] (N, S, S, C) -> float32 in [0, 255], unrounded; MNIST family cropped 32 -> 28."""
-    images = np.asarray(images, np.float32)
-    if dataset in MNIST_FAMILY and images.shape[1:3] == (32, 32):
-        images = images[:, 2:30, 2:30]
+    images = without_padding(np.asarray(images, np.float32), dataset)
     return np.clip((images + 1.0) * 127.5, 0.0, 255.0)
+
+
+def without_padding(images: np.ndarray, dataset: str) -> np.ndarray:
+    """MNIST-family images at 32x32 (the 28x28 originals padded by 2 px for G) back to 28x28; others as given."""
+    if dataset in MNIST_FAMILY and images.shape[1:3] == (32, 32):
+        return images[:, 2:30, 2:30]
+    return images
 
 
 def check_samples(images, dataset: str, allow_few: bool = False) -> np.ndarray:
@@ -76,9 +81,7 @@ def check_samples(images, dataset: str, allow_few: bool = False) -> np.ndarray:
     if len(images) < MIN_SAMPLES and not allow_few:
         raise SampleError(f"{len(images)} samples: FID needs at least {MIN_SAMPLES} (the feature dimension) "
                           "for a full-rank covariance; the protocol uses 10,000")
-    if dataset in MNIST_FAMILY and images.shape[1:3] == (32, 32):
-        images = images[:, 2:30, 2:30]
-    return images
+    return without_padding(images, dataset)
 
 
 def load_samples(path: str | Path) -> np.ndarray:
