@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--fid-every", type=non_negative_int, default=0,
                        help="FID and KID (evaluate's protocol) after every N-th epoch and the last, into the epoch "
                             "line and epoch_metrics.csv (default 0: never; about 8 min per 10,000 samples on 2 CPU "
-                            "cores)")
+                            "cores; with --ema, of the averaged G and of G as trained, which doubles it)")
     train.add_argument("--fid-samples", type=positive_int, default=10_000,
                        help="generated images per FID while training (default 10000, the protocol's)")
 

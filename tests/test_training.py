@@ -3,6 +3,7 @@
 import csv
 import json
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -330,6 +331,33 @@ def test_ema_follows_the_recursion_on_every_weight_of_g(tiny_config):
     for name, average, weight in zip(names, expected, gan.ema_generator.weights):
         np.testing.assert_allclose(weight.numpy(), average, rtol=1e-5, atol=1e-6, err_msg=name)
     assert not np.allclose(gan.ema_generator.weights[0].numpy(), gan.generator.weights[0].numpy())
+
+
+def test_ema_never_feeds_back_into_training(tiny_config, mnist_dir, tmp_path):
+    """The same run with and without --ema trains the same G and D (so one --ema run measures both, and
+    its raw-G FIDs are those of the paper's default), and with --fid-every the hook sees both generators."""
+    from model.config import DCGANConfig
+
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    config = DCGANConfig(**{**tiny_config.__dict__, "fid_every": 1, "epochs": 1})
+    seen = []
+
+    def measure(generator, epoch):
+        seen.append(generator.name)
+        return {"fid": float(np.mean(generator.get_weights()[0]))}
+
+    plain, averaged = tmp_path / "plain", tmp_path / "averaged"
+    train(config, data, plain, progress=False, log=lambda line: None)
+    train(DCGANConfig(**{**config.__dict__, "ema": 0.9}), data, averaged, progress=False, log=lambda line: None,
+          epoch_metrics=measure)
+    assert seen == ["generator_ema", "generator"]
+    for name in ("generator", "discriminator"):
+        first, second = (keras.saving.load_model(run / f"{name}.keras") for run in (plain, averaged))
+        for a, b in zip(first.get_weights(), second.get_weights()):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    with open(averaged / "epoch_metrics.csv") as handle:
+        row = next(csv.DictReader(handle))
+    assert set(row) == {"epoch", "step", "fid", "fid_raw"} and row["fid"] != row["fid_raw"]
 
 
 def test_an_ema_run_resumes_exactly_and_is_what_loading_gives(tiny_config, mnist_dir, tmp_path):

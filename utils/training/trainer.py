@@ -211,7 +211,8 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
 
     `epoch_metrics(generator, epoch) -> {name: number}`, when given, runs after every `config.fid_every`-th
     epoch's checkpoint (and after the last epoch); its numbers join the epoch's summary line and a row of
-    `epoch_metrics.csv`. The front door builds it (dcgan.py: FID and KID from utils.evaluation), since
+    `epoch_metrics.csv`. With `config.ema` it runs on the averaged G and again on G as trained, whose
+    numbers are named `<name>_raw`. The front door builds it (dcgan.py: FID and KID from utils.evaluation), since
     training does not import evaluation.
 
     TensorBoard events go to `out_dir`/tensorboard/ (utils.training.summaries): the step's numbers every
@@ -332,6 +333,11 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             if epoch_metrics is not None and config.fid_every and (
                     (epoch + 1) % config.fid_every == 0 or epoch + 1 == config.epochs):
                 values = epoch_metrics(gan.sampling_generator, epoch + 1)
+                if gan.ema_generator is not None:
+                    # G as trained too: the average never feeds back into training, so these are the
+                    # numbers of the same run without --ema (test_training checks the trajectories agree).
+                    values.update({f"{name}_raw": value
+                                   for name, value in epoch_metrics(gan.generator, epoch + 1).items()})
                 epoch_values.update(values)
                 metric_rows.append({"epoch": epoch + 1, "step": gan.steps_done, **values})
                 write_rows(metric_rows, metrics_path)
