@@ -315,17 +315,24 @@ def test_one_sided_label_smoothing_changes_only_the_real_targets(tiny_config):
         DCGANConfig(label_smoothing=1.0)
 
 
-def test_ema_follows_the_recursion_on_every_weight_of_g(tiny_config):
-    """ema <- d * ema + (1 - d) * G after each update, BatchNorm's moving statistics included; off by default."""
+def test_ema_is_the_debiased_moving_average_of_every_weight_of_g(tiny_config):
+    """After t updates the average is sum_s (1 - d) d^(t - s) G_s / (1 - d^t) over G's weights after each
+    update (none on the initial ones), BatchNorm's moving statistics included; off by default."""
     from model.config import DCGANConfig
 
     assert DCGAN(tiny_config).ema_generator is None
     gan = DCGAN(DCGANConfig(**{**tiny_config.__dict__, "ema": 0.9}))
-    expected = [weight.numpy().copy() for weight in gan.generator.weights]
     real = tf.random.uniform((16, 32, 32, 1), -1, 1, seed=0)
+    trajectory = []
     for index in range(3):
         gan.update(real, tf.random.normal((16, tiny_config.latent_dim), seed=index))
-        expected = [0.9 * average + 0.1 * weight.numpy() for average, weight in zip(expected, gan.generator.weights)]
+        trajectory.append([weight.numpy().copy() for weight in gan.generator.weights])
+        if index == 0:   # the first average is G itself
+            for average, weight in zip(gan.ema_generator.weights, gan.generator.weights):
+                np.testing.assert_allclose(average.numpy(), weight.numpy(), rtol=1e-6, atol=1e-7)
+    shares = np.array([0.1 * 0.9 ** (3 - s) for s in (1, 2, 3)]) / (1 - 0.9 ** 3)
+    expected = [sum(share * weights[index] for share, weights in zip(shares, trajectory))
+                for index in range(len(trajectory[0]))]
     names = [weight.path for weight in gan.generator.weights]
     assert any("moving_mean" in name for name in names)
     for name, average, weight in zip(names, expected, gan.ema_generator.weights):

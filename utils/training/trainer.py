@@ -322,7 +322,9 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             seconds = time.perf_counter() - started
             grid_images = np.asarray(gan.sampling_generator(fixed_latent, training=False))   # EMA G if any
             save_grid(grid_images, out_dir / "samples" / f"epoch_{epoch + 1:03d}.png", columns=8)
-            watch.check_samples(grid_images, epoch + 1)
+            # Collapse is a property of training: G as trained is checked, not its average.
+            watch.check_samples(grid_images if gan.ema_generator is None
+                                else np.asarray(gan.generator(fixed_latent, training=False)), epoch + 1)
             plot_losses(history, out_dir / "losses.png", title=f"DCGAN on {config.dataset}",
                         steps_per_epoch=steps_per_epoch)
             save_checkpoint()
