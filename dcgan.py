@@ -147,11 +147,24 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--seed", type=int, default=0)
     generate.add_argument("--raw-generator", action="store_true",
                           help="a run trained with --ema: sample G as trained, not its moving average")
-    generate.add_argument("--walk", choices=("linear", "spherical"),
+    generate.add_argument("--walk", choices=("linear", "spherical", "dimension"),
                           help="draw --n latent walks instead of samples (paper Fig. 4): row i goes from the "
-                               "i-th z of --seed to the i-th z of --seed + 1")
+                               "i-th z of --seed to the i-th z of --seed + 1 (linear, spherical), or sweeps "
+                               "coordinate --dim of the i-th z from -RANGE to +RANGE (dimension); a .png --out "
+                               "gets the walks animated beside it as a .gif")
     generate.add_argument("--steps", type=positive_int, default=9, help="images per walk, endpoints included "
                                                                         "(default 9, as in Fig. 4)")
+    generate.add_argument("--dim", type=int, help="with --walk dimension: the latent coordinate to sweep")
+    generate.add_argument("--range", type=positive_float, default=3.0, dest="sweep_range",
+                          help="with --walk dimension: sweep from -RANGE to +RANGE (default 3: z ~ N(0, 1))")
+    generate.add_argument("--gif", help="with --walk: the GIF's name (default: --out with .gif)")
+    generate.add_argument("--arithmetic", metavar='"A - B + C"',
+                          help="vector arithmetic (paper Sec. 6.3.2): each term a sample index of --seed (the "
+                               "grid `generate --n N --seed S` draws) or a class name (MNIST family: the domain "
+                               "classifier picks --exemplars samples of it); writes the terms, G(A - B + C) and "
+                               "8 neighbours (+-0.25 noise)")
+    generate.add_argument("--exemplars", type=positive_int, default=3,
+                          help="with --arithmetic: samples averaged per class name (default 3, as the paper)")
 
     evaluate = commands.add_parser("evaluate", help="feature classification (L2-SVM) and sample-quality metrics",
                                    description="Paper Sec. 5: D's features with a linear L2-SVM (all labels and N "
@@ -272,36 +285,109 @@ def command_generate(args) -> int:
 
     from utils.data.pipeline import unscale_images
     from utils.files import atomic_path
-    from utils.pictures.images import save_grid
+    from utils.pictures.images import save_grid, walk_gif
     from utils.pictures.samples import generate_fake_samples
-    from utils.training.checkpoints import load_generator
+    from utils.training.checkpoints import load_networks
     from utils.training.trainer import check_writable
 
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
         raise ValueError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
+    if args.walk and args.arithmetic:
+        raise ValueError("--walk and --arithmetic draw different pictures: give one of them")
     if args.walk and args.steps < 2:
         raise ValueError("--steps: a walk needs at least 2 images (its two endpoints)")
-    check_writable(out.parent)   # before the work, not after
-    generator = load_generator(args.model, raw=args.raw_generator)
+    if (args.walk == "dimension") != (args.dim is not None):
+        raise ValueError("--walk dimension needs --dim K (the latent coordinate to sweep), and --dim needs it")
+    gif = Path(args.gif) if args.gif else (out.with_suffix(".gif") if args.walk and out.suffix == ".png" else None)
+    if gif is not None and (not args.walk or gif.suffix != ".gif"):
+        raise ValueError(f"--gif {gif}: a GIF is made of --walk frames, and its name must end in .gif")
+    for folder in {out.parent, *([gif.parent] if gif else [])}:
+        check_writable(folder)   # before the work, not after
+    generator, _, config = load_networks(args.model, raw=args.raw_generator)
+    columns = args.steps if args.walk else None
+    if args.arithmetic:
+        return _generate_arithmetic(args, generator, config, out)
     if args.walk:
-        from utils.analysis.latent import interpolation_walk
+        from utils.analysis.latent import dimension_sweep, interpolation_walk
         from utils.pictures.samples import generate_images, latent_samples
 
         latent_dim = generator.input_shape[-1]
-        starts, ends = latent_samples(args.n, latent_dim, args.seed), latent_samples(args.n, latent_dim, args.seed + 1)
-        z = np.concatenate([interpolation_walk(start, end, args.steps, args.walk) for start, end in zip(starts, ends)])
-        images, what = generate_images(generator, z), f"{args.n} {args.walk} walks of {args.steps} images"
+        starts = latent_samples(args.n, latent_dim, args.seed)
+        if args.walk == "dimension":
+            if not 0 <= args.dim < latent_dim:
+                raise ValueError(f"--dim {args.dim}: this generator's z has {latent_dim} coordinates (0 to "
+                                 f"{latent_dim - 1})")
+            values = np.linspace(-args.sweep_range, args.sweep_range, args.steps)
+            z = np.concatenate([dimension_sweep(start, args.dim, values) for start in starts])
+            what = f"{args.n} sweeps of z[{args.dim}] from {-args.sweep_range:g} to {args.sweep_range:g}"
+        else:
+            ends = latent_samples(args.n, latent_dim, args.seed + 1)
+            z = np.concatenate([interpolation_walk(start, end, args.steps, args.walk) for start, end in zip(starts, ends)])
+            what = f"{args.n} {args.walk} walks"
+        images, what = generate_images(generator, z), f"{what} of {args.steps} images"
     else:
         images, _ = generate_fake_samples(generator, args.n, seed=args.seed)
         what = f"{args.n} samples"
     if out.suffix == ".png":
-        save_grid(images, out, columns=args.steps if args.walk else None)
+        save_grid(images, out, columns=columns)
     else:
         with atomic_path(out) as temporary:
             np.save(temporary, unscale_images(images))
+    if gif is not None:
+        walk_gif(images, args.steps, gif)
+        what += f" (animated: {gif})"
     print(f"wrote {what} to {out}")
     return 0
+
+
+def _generate_arithmetic(args, generator, config, out: Path) -> int:
+    """generate --arithmetic: the terms' rows and the result row as a labelled PNG, or the result row as .npy."""
+    import numpy as np
+
+    from utils.analysis.arithmetic import expression_arithmetic
+    from utils.data.idx import CLASS_NAMES
+    from utils.data.pipeline import unscale_images
+    from utils.files import atomic_path
+
+    class_names = CLASS_NAMES.get(config.dataset) if config else None
+    classify = None
+    if class_names is not None:
+        classifier = _domain_classifier(config)
+        if classifier is not None:
+            from utils.evaluation.domain import domain_outputs
+
+            classify = lambda images: domain_outputs(classifier, images)[1]  # noqa: E731
+    outcome = expression_arithmetic(generator, args.arithmetic, seed=args.seed, class_names=class_names,
+                                    classify=classify, num_exemplars=args.exemplars)
+    if out.suffix == ".png":
+        from utils.analysis.views import image_rows
+        from utils.pictures.plots import save_figure
+
+        save_figure(image_rows(outcome.rows, outcome.labels, title=f"{args.arithmetic} (seed {args.seed})"), out)
+    else:
+        with atomic_path(out) as temporary:
+            np.save(temporary, unscale_images(outcome.rows[-1]))
+    verdict = ""
+    if classify is not None:
+        counts = np.bincount(classify(outcome.rows[-1]).argmax(axis=1), minlength=len(class_names))
+        verdict = "; the domain classifier calls them " + ", ".join(
+            f"{count} {name}" for name, count in zip(class_names, counts) if count)
+    print(f"wrote {' '.join(outcome.labels[:3])} = G(result) and {len(outcome.rows[-1]) - 1} neighbours to "
+          f"{out}{verdict}")
+    return 0
+
+
+def _domain_classifier(config):
+    """The saved domain classifier for the run's dataset and image shape (the one fit on the most images),
+    or None; `evaluate --metrics domain` trains and saves one where there is none."""
+    from utils.evaluation.domain import load_or_train
+
+    folders = [Path(os.environ["DCGAN_CACHE_DIR"])] if os.environ.get("DCGAN_CACHE_DIR") else []
+    pattern = f"domain_classifier_{config.dataset}_{config.image_size}px_{config.channels}ch_*.keras"
+    found = sorted((path for folder in [*folders, REPO / "saved_models"] for path in folder.glob(pattern)),
+                   key=lambda path: int(path.stem.rsplit("_", 1)[1]))
+    return load_or_train(found[-1]) if found else None
 
 
 def command_evaluate(args) -> int:

@@ -80,8 +80,9 @@ import numpy as np
 
 from utils import notebook
 from utils.analysis import views
+from utils.data.idx import CLASS_NAMES
 from utils.evaluation import svm_plots
-from utils.evaluation.evaluate import CLASS_NAMES, evaluate
+from utils.evaluation.evaluate import evaluate
 from utils.training.checkpoints import load_networks
 
 NAME = "feature_classification"

@@ -23,8 +23,9 @@
 # asks for a sandal with a boot's shaft, a question whose answer is less clear-cut than a
 # smile, and the classes differ in shape as well as in any one attribute.
 #
-# The code is `utils.analysis.latent` (`pick_exemplars`, `concept_vector`, `arithmetic`, `neighbours`,
-# `turn_vector`, `apply_along`) and `utils.evaluation.domain`. Runtime: seconds with a cached classifier;
+# The code is `utils.analysis.arithmetic` (`exemplar_arithmetic`, also behind `dcgan.py generate
+# --arithmetic`), `utils.analysis.latent` (`pick_exemplars`, `concept_vector`, `neighbours`, `turn_vector`,
+# `apply_along`) and `utils.evaluation.domain`. Runtime: seconds with a cached classifier;
 # training one takes a few minutes on a CPU (once: it is saved in `saved_models/`).
 
 # %% [markdown]
@@ -72,9 +73,9 @@ import keras
 import numpy as np
 
 from utils import notebook
-from utils.analysis import latent, views
+from utils.analysis import arithmetic, latent, views
+from utils.data.idx import CLASS_NAMES
 from utils.evaluation import domain
-from utils.evaluation.evaluate import CLASS_NAMES
 from utils.pictures.samples import generate_images, latent_samples
 from utils.training.checkpoints import load_networks
 
@@ -176,16 +177,11 @@ for concept in chosen:
     column = concept_names.index(concept)
     exemplars[concept] = latent.pick_exemplars(generated, probabilities, attribute=column, k=num_exemplars)
     print(f"{concept:24s} exemplar probabilities {np.round(probabilities[exemplars[concept], column], 2)}")
-averages = {concept: latent.concept_vector(z[indices]) for concept, indices in exemplars.items()}
-result = latent.arithmetic(*(averages[concept] for concept in chosen))
-result_z = np.concatenate([result[None], latent.neighbours(result, 8, noise, seed=seed)])
-result_images = generate_images(generator, result_z)
-rows = [np.concatenate([generated[exemplars[concept]], generate_images(generator, averages[concept][None])])
-        for concept in chosen] + [result_images]
-labels_shown = [f"{sign} {concept}" for sign, concept in zip(("", "-", "+"), chosen)] + ["= result\n+ 8 neighbours"]
-figure = views.image_rows(rows, labels_shown, title="exemplars (last: their average z) and a - b + c")
+outcome = arithmetic.exemplar_arithmetic(generator, [(concept, z[exemplars[concept]]) for concept in chosen],
+                                         num_neighbours=8, noise=noise, seed=seed)
+figure = views.image_rows(outcome.rows, outcome.labels, title="exemplars (last: their average z) and a - b + c")
 notebook.show_figure(figure, figures / "arithmetic.png")
-_, result_probabilities = domain.domain_outputs(classifier, result_images)
+_, result_probabilities = domain.domain_outputs(classifier, outcome.rows[-1])
 verdict = np.bincount(result_probabilities.argmax(axis=1), minlength=len(concept_names))
 print("classifier on the result and its neighbours:",
       {name: int(count) for name, count in zip(concept_names, verdict) if count})

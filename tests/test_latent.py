@@ -124,3 +124,47 @@ def test_pick_exemplars_validates_its_scores():
         latent.pick_exemplars(images, np.zeros((4, 3)))
     with pytest.raises(ValueError):
         latent.pick_exemplars(images, np.zeros(3))
+
+
+class ToyKerasLikeGenerator(LinearToyGenerator):
+    """The toy generator with the two things `generate_images` asks of a Keras model."""
+
+    input_shape = (None, LATENT_DIM)
+
+    def __call__(self, z, training=False):
+        return super().__call__(z)
+
+
+def test_generate_arithmetic_by_class_names_and_sample_indices():
+    """`generate --arithmetic`: class names pick the classifier's most typical samples of the seed (the
+    paper's smiling woman - neutral woman + neutral man gives a smiling man); numbers are sample indices."""
+    from utils.analysis.arithmetic import POOL_SAMPLES, expression_arithmetic, parse_expression
+    from utils.pictures.samples import latent_samples
+
+    generator = ToyKerasLikeGenerator()
+    names = ["smiling woman", "neutral woman", "neutral man"]
+    classify = lambda images: np.stack([generator.classifier(images)[name.replace(" ", "_")]  # noqa: E731
+                                        for name in names], axis=1)
+    outcome = expression_arithmetic(generator, "Smiling woman - neutral_woman + Neutral man", seed=4,
+                                    class_names=names, classify=classify)
+    assert outcome.labels[:3] == ["smiling woman", "- neutral woman", "+ neutral man"]
+    assert [len(row) for row in outcome.rows] == [4, 4, 4, 9]   # 3 exemplars + their average; result + 8
+    scores = generator.classifier(outcome.rows[-1][:1])
+    assert scores["smile"][0] > 1.0 and scores["woman"][0] < -1.0
+    pool = latent_samples(POOL_SAMPLES, LATENT_DIM, 4)
+    best = np.argsort(-classify(generator(pool))[:, 0], kind="stable")[:3]
+    np.testing.assert_allclose(outcome.terms[0][1], pool[best])
+
+    outcome = expression_arithmetic(generator, "3 - 1 + 700", seed=2)
+    z = latent_samples(701, LATENT_DIM, 2)
+    np.testing.assert_allclose(outcome.result_z[0], z[3] - z[1] + z[700], rtol=1e-5, atol=1e-5)
+    assert outcome.labels[:3] == ["#3", "- #1", "+ #700"] and [len(row) for row in outcome.rows] == [1, 1, 1, 9]
+    assert np.abs(outcome.result_z[1:] - outcome.result_z[0]).max() <= 0.25
+
+    assert parse_expression("T-shirt/top - Shirt + Dress") == ("T-shirt/top", "Shirt", "Dress")
+    with pytest.raises(ValueError, match="spaces around"):
+        parse_expression("1-2+3")
+    with pytest.raises(ValueError, match="'hat' is neither a sample index nor a class name"):
+        expression_arithmetic(generator, "hat - 1 + 2", class_names=names, classify=classify)
+    with pytest.raises(ValueError, match="needs a classifier"):
+        expression_arithmetic(generator, "neutral man - 1 + 2", class_names=names)

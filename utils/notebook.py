@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from model.config import DCGANConfig
+from utils.data.idx import MNIST_FAMILY
 
-MNIST_FAMILY = ("mnist", "fashion_mnist")
 SAVED_MODELS = Path(__file__).resolve().parents[1] / "saved_models"
 
 
@@ -122,8 +122,8 @@ def class_coverage(dataset: str, images: np.ndarray, folder: str | Path = SAVED_
     dataset and image shape (the one trained on the most images); returns `utils.evaluation.domain.mode_coverage`'s
     dict, or None when there is no such classifier (datasets outside the MNIST family, other sizes).
     """
+    from utils.data.idx import CLASS_NAMES
     from utils.evaluation import domain
-    from utils.evaluation.evaluate import CLASS_NAMES
 
     if dataset not in CLASS_NAMES:
         return None

@@ -24,6 +24,8 @@ FILES = {
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                          "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 MNIST_CLASSES = tuple(str(digit) for digit in range(10))
+MNIST_FAMILY = ("mnist", "fashion_mnist")   # the datasets read from IDX files
+CLASS_NAMES = {"fashion_mnist": FASHION_MNIST_CLASSES, "mnist": MNIST_CLASSES}
 
 
 def read_idx(path: str | Path) -> np.ndarray:

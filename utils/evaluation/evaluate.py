@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from utils.data.idx import FASHION_MNIST_CLASSES, MNIST_CLASSES
+from utils.data.idx import CLASS_NAMES, MNIST_FAMILY
 from utils.data.pipeline import load_scaled
 from utils.evaluation import domain, features, fid, metrics, svm
 from utils.pictures.samples import generate_fake_samples
@@ -27,7 +27,6 @@ from utils.training.checkpoints import load_networks
 
 METRICS = ("svm", "domain", "fid", "kid", "is")
 REPO = Path(__file__).resolve().parents[2]
-CLASS_NAMES = {"fashion_mnist": FASHION_MNIST_CLASSES, "mnist": MNIST_CLASSES}
 
 
 def parse_metrics(text: str) -> list[str]:
@@ -148,7 +147,7 @@ def _score_samples(samples, dataset, metric_names, data_dir, source, cache_dir, 
         raise ValueError(f"evaluate --samples scores fid and kid only, not {','.join(other)}; "
                          "the other metrics need a run directory (--model)")
     pixels = fid.check_samples(samples, dataset, allow_few)
-    channels = 1 if dataset in fid.MNIST_FAMILY else 3
+    channels = 1 if dataset in MNIST_FAMILY else 3
     results = {"samples": len(pixels), "dataset": dataset, "seed": seed}
     results.update(fid.frechet_and_kernel_distances(pixels, dataset, pixels.shape[1], channels, metric_names,
                                                     data_dir, source, cache_dir, resize, seed=seed, log=log))

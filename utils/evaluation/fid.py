@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from utils.data.idx import MNIST_FAMILY
 from utils.evaluation import metrics
 from utils.files import atomic_path
 
-MNIST_FAMILY = ("mnist", "fashion_mnist")
 RESIZES = ("compare_gan", "clean")
 INCEPTION_SIZE = 299
 # Below the feature dimension (2048) the covariance is rank-deficient and the FID is not defined.
