@@ -268,6 +268,11 @@ def test_bench_prints_train_and_pipeline_rates(mnist_dir):
     assert "reference step (tutorial style, same networks, simultaneous)" in result.stdout
     assert "input pipeline (mnist" in result.stdout and "x the train step" in result.stdout
     assert "peak memory of this process" in result.stdout
+    # Not a terminal: each timed stage says when it starts and how long it took, on stderr.
+    for name in ("train step (alternating): 2 calls ...", "reference step: 2 calls ...",
+                 "inception network: 200 images ...", "input pipeline (mnist): 8 batches ..."):
+        assert name in result.stderr, result.stderr
+    assert re.search(r"^train step \(simultaneous\): done in \d+ s$", result.stderr, re.MULTILINE)
 
 
 def test_bench_on_synthetic_native_files():
@@ -343,6 +348,9 @@ def test_evaluate_writes_svm_and_domain_results(trained_run, mnist_dir, tmp_path
     assert results["svm"]["trained_discriminator"]["2_per_class"]["draws"] == 2
     assert sum(results["domain"]["mode_coverage"]["counts"].values()) == 40
     assert list((tmp_path / "cache").glob("domain_classifier_mnist_32px_1ch_64.keras"))
+    for line in ("svm trained_discriminator: features: 128 images ...", "svm raw_pixels: all labels, C grid: 7 fits ...",
+                 "svm random_discriminator: 2 labels per class, 2 draws: 14 fits ..."):
+        assert line in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("args,message", [

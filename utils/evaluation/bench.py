@@ -22,6 +22,7 @@ from keras import layers
 from model.config import UPDATES, DCGANConfig
 from model.dcgan import build_discriminator, build_generator
 from model.gan import DCGAN
+from utils.progress import stage
 
 WARMUP_STEPS = 3
 
@@ -58,14 +59,18 @@ def _random_batch(config: DCGANConfig):
                              seed=0)
 
 
-def _images_per_second(step, batch, batch_size: int, steps: int) -> float:
-    for _ in range(WARMUP_STEPS):   # tracing and the first oneDNN primitive creation
-        np.asarray(step(batch))
-    started = time.perf_counter()
-    for _ in range(steps):
-        result = step(batch)
-    np.asarray(result)
-    return steps * batch_size / (time.perf_counter() - started)
+def _images_per_second(step, batch, batch_size: int, steps: int, description: str = "timing") -> float:
+    with stage(f"{description}: warm-up", WARMUP_STEPS, "calls") as advance:
+        for _ in range(WARMUP_STEPS):   # tracing and the first oneDNN primitive creation
+            np.asarray(step(batch))
+            advance(1)
+    with stage(description, steps, "calls") as advance:
+        started = time.perf_counter()
+        for _ in range(steps):
+            result = step(batch)
+            advance(1)   # asynchronous work is waited for at the end: the rate is the whole loop's
+        np.asarray(result)
+        return steps * batch_size / (time.perf_counter() - started)
 
 
 def time_train_step(config: DCGANConfig, steps: int, jit_compile: bool = False, steps_per_call: int = 1) -> float:
@@ -76,7 +81,8 @@ def time_train_step(config: DCGANConfig, steps: int, jit_compile: bool = False, 
     calls = max(1, round(steps / steps_per_call))
     per_call = tf.constant(steps_per_call)
     return _images_per_second(lambda _: gan.train_steps(batches, per_call)["d_loss"], None,
-                              config.batch_size * steps_per_call, calls)
+                              config.batch_size * steps_per_call, calls,
+                              f"train step ({config.update}{', XLA' if jit_compile else ''})")
 
 
 def reference_step(config: DCGANConfig):
@@ -106,7 +112,8 @@ def reference_step(config: DCGANConfig):
 
 
 def time_reference_step(config: DCGANConfig, steps: int) -> float:
-    return _images_per_second(reference_step(config), _random_batch(config), config.batch_size, steps)
+    return _images_per_second(reference_step(config), _random_batch(config), config.batch_size, steps,
+                              "reference step")
 
 
 def time_inception(batches: int = 4, batch_size: int = 50) -> tuple[float, int]:
@@ -116,10 +123,12 @@ def time_inception(batches: int = 4, batch_size: int = 50) -> tuple[float, int]:
     extractor = InceptionFeatures(batch_size=batch_size)
     images = np.random.default_rng(0).uniform(0, 255, (batch_size, 299, 299, 3)).astype(np.float32)
     extractor(images)
-    started = time.perf_counter()
-    for _ in range(batches):
-        extractor(images)
-    return batches * batch_size / (time.perf_counter() - started), forward_flops(extractor.model)
+    with stage("inception network", batches * batch_size, "images") as advance:
+        started = time.perf_counter()
+        for _ in range(batches):
+            extractor(images)
+            advance(batch_size)
+        return batches * batch_size / (time.perf_counter() - started), forward_flops(extractor.model)
 
 
 def peak_memory_mib() -> float:
@@ -137,9 +146,11 @@ def time_pipeline(dataset: str, data_dir, config: DCGANConfig, max_batches: int 
     started = time.perf_counter()   # the in-memory fit to size is part of the cost
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, seed=0)
     count = 0
-    for batch in data.epoch_dataset(0).take(max_batches):
-        count += 1
-    np.asarray(batch)
+    with stage(f"input pipeline ({dataset})", min(max_batches, data.steps_per_epoch), "batches") as advance:
+        for batch in data.epoch_dataset(0).take(max_batches):
+            count += 1
+            advance(1)
+        np.asarray(batch)
     return count * config.batch_size / (time.perf_counter() - started), count
 
 

@@ -23,6 +23,7 @@ from utils.data.idx import CLASS_NAMES, MNIST_FAMILY
 from utils.data.pipeline import load_scaled
 from utils.evaluation import domain, features, fid, metrics, svm
 from utils.pictures.samples import generate_fake_samples
+from utils.progress import stage
 from utils.training.checkpoints import load_networks
 
 METRICS = ("svm", "domain", "fid", "kid", "is")
@@ -75,17 +76,24 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
         table = {}
         features.set_batchnorm_statistics(discriminator, train_images)
         candidates = {
-            "trained_discriminator": lambda images: features.extract_features(discriminator, images),
-            "random_discriminator": lambda images: features.baseline_features(
-                "random_discriminator", images, config=config, seed=seed, statistics_images=train_images),
-            "raw_pixels": lambda images: features.baseline_features("pixels", images),
+            "trained_discriminator": lambda images, advance: features.extract_features(
+                discriminator, images, progress=advance),
+            "random_discriminator": lambda images, advance: features.baseline_features(
+                "random_discriminator", images, config=config, seed=seed, statistics_images=train_images,
+                progress=advance),
+            "raw_pixels": lambda images, advance: features.baseline_features("pixels", images, progress=advance),
         }
         for name, extract in candidates.items():
-            train_features, test_features = extract(train_images), extract(test_images)
-            all_labels = svm.linear_svm_protocol(train_features, train_labels, test_features, test_labels,
-                                                 c_grid=c_grid, seed=seed)
-            few = svm.few_label_protocol(train_features, train_labels, test_features, test_labels, c_grid=c_grid,
-                                         per_class=per_class, draws=draws, seed=seed)
+            with stage(f"svm {name}: features", len(train_images) + len(test_images), "images") as advance:
+                train_features, test_features = extract(train_images, advance), extract(test_images, advance)
+            with stage(f"svm {name}: all labels, C grid", len(c_grid) + 1, "fits") as advance:
+                all_labels = svm.linear_svm_protocol(train_features, train_labels, test_features, test_labels,
+                                                     c_grid=c_grid, seed=seed, progress=advance)
+            with stage(f"svm {name}: {per_class} labels per class, {draws} draws", draws * (len(c_grid) + 1),
+                       "fits") as advance:
+                few = svm.few_label_protocol(train_features, train_labels, test_features, test_labels,
+                                             c_grid=c_grid, per_class=per_class, draws=draws, seed=seed,
+                                             progress=advance)
             table[name] = {"features": int(train_features.shape[1]), "all_labels": all_labels,
                            f"{per_class}_per_class": few}
             log(f"svm {name:>22}: {train_features.shape[1]:>6} features, all labels {all_labels['test_accuracy']:.4f}, "

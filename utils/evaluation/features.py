@@ -55,10 +55,12 @@ def feature_extractor(discriminator: keras.Model) -> keras.Model:
     return keras.Model(discriminator.inputs[0], outputs, name=f"{discriminator.name}_features")
 
 
-def extract_features(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+def extract_features(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256,
+                     progress=None) -> np.ndarray:
     """Sec. 5.1 features of images (N, S, S, C) in [-1, 1] -> float32 (N, feature_dimension(D)).
 
     Inference mode (`training=False`): call `set_batchnorm_statistics` first for the paper's recipe.
+    `progress(n)`, when given, is called with each batch's size.
     """
     extractor = feature_extractor(discriminator)
     batches = []
@@ -67,6 +69,8 @@ def extract_features(discriminator: keras.Model, images: np.ndarray, batch_size:
         if not isinstance(maps, (list, tuple)):
             maps = [maps]
         batches.append(tf.concat([_max_pool_to_grid(layer_maps) for layer_maps in maps], axis=1).numpy())
+        if progress is not None:
+            progress(len(batches[-1]))
     return np.concatenate(batches)
 
 
@@ -104,7 +108,7 @@ def set_batchnorm_statistics(discriminator: keras.Model, images: np.ndarray, bat
 
 
 def baseline_features(kind: str, images: np.ndarray, config=None, seed: int = 0, batch_size: int = 256,
-                      statistics_images: np.ndarray | None = None) -> np.ndarray:
+                      statistics_images: np.ndarray | None = None, progress=None) -> np.ndarray:
     """Features for the baselines of Sec. 5.1's comparison, computed like the trained D's.
 
     kind "pixels": the flattened images (N, S * S * C). kind "random_discriminator": Sec. 5.1 features
@@ -112,6 +116,8 @@ def baseline_features(kind: str, images: np.ndarray, config=None, seed: int = 0,
     statistics are set from `statistics_images` (the training images) when given.
     """
     if kind == "pixels":
+        if progress is not None:
+            progress(len(images))
         return np.asarray(images, np.float32).reshape(len(images), -1)
     if kind == "random_discriminator":
         from model import dcgan  # utils may build models; model/ never imports utils
@@ -121,5 +127,5 @@ def baseline_features(kind: str, images: np.ndarray, config=None, seed: int = 0,
         discriminator = dcgan.build_discriminator(config)
         if statistics_images is not None:
             set_batchnorm_statistics(discriminator, statistics_images, batch_size)
-        return extract_features(discriminator, images, batch_size)
+        return extract_features(discriminator, images, batch_size, progress)
     raise ValueError(f"unknown baseline {kind!r}: use 'pixels' or 'random_discriminator'")

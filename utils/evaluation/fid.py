@@ -188,9 +188,8 @@ def frechet_and_kernel_distances(fake_pixels, dataset: str, image_size: int, cha
     Returns a JSON-ready dict: the scores, and the protocol as run (split, counts, size, resize,
     network and its file's SHA-1), which `evaluate` stores in results.json.
     """
-    from tqdm.auto import tqdm
-
     from utils.evaluation.inception import EXPECTED_SHA1, InceptionFeatures
+    from utils.progress import stage
 
     protocol = protocol_for(dataset)
     num_real = num_real or protocol["num_samples"]
@@ -198,8 +197,8 @@ def frechet_and_kernel_distances(fake_pixels, dataset: str, image_size: int, cha
     started = time.perf_counter()
 
     def features_of(pixels, what):
-        with tqdm(total=len(pixels), desc=f"inception {what}", unit="img", leave=False) as bar:
-            return inception_features(pixels, extractor, resize, progress=bar.update)
+        with stage(f"inception features of {what}", len(pixels), "images") as advance:
+            return inception_features(pixels, extractor, resize, progress=advance)
 
     real = real_pixels(dataset, protocol["split"], num_real, image_size, channels, data_dir, source)
     key = real_features_key(dataset, protocol["split"], len(real), real.shape[1], resize, extractor.name,

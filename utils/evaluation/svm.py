@@ -126,13 +126,15 @@ def validation_split(train_y: np.ndarray, validation_fraction: float = VALIDATIO
 
 def linear_svm_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
                         c_grid=DEFAULT_C_GRID, validation_fraction: float = VALIDATION_FRACTION, seed: int = 0,
-                        max_iterations: int = MAX_ITERATIONS) -> dict:
+                        max_iterations: int = MAX_ITERATIONS, progress=None) -> dict:
     """Choose C on a validation split of the training set, refit on all of it, score the test set.
 
     train_x (N, D), train_y (N,) integer labels; test_x (M, D), test_y (M,). The test set is used
     exactly once, after C is fixed. Returns a JSON-ready dict: test accuracy and error, the chosen C,
-    the C grid with each value's validation accuracy, the set sizes and the seed.
+    the C grid with each value's validation accuracy, the set sizes and the seed. `progress(1)`, when
+    given, is called after each of the len(c_grid) + 1 fits.
     """
+    progress = progress or (lambda count=1: None)
     train_x, test_x = np.asarray(train_x, np.float32), np.asarray(test_x, np.float32)
     train_y, test_y = np.asarray(train_y), np.asarray(test_y)
     if len(train_x) != len(train_y) or len(test_x) != len(test_y) or train_x.shape[1:] != test_x.shape[1:]:
@@ -148,6 +150,7 @@ def linear_svm_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.nda
                                                       initial)
         validation_accuracies[regularization], weights[regularization] = accuracy, initial
         not_converged += not converged
+        progress(1)
     validation_accuracies = [validation_accuracies[regularization] for regularization in c_grid]
     # Ties go to the smallest C (the strongest regularisation).
     best = max(validation_accuracies)
@@ -156,6 +159,7 @@ def linear_svm_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.nda
     train_x, test_x = _standardise(train_x, test_x)
     test_accuracy, converged, _ = _fit_and_score(train_x, train_y, test_x, test_y, chosen_c, max_iterations,
                                                  weights[chosen_c])
+    progress(1)
     return {
         "classifier": CLASSIFIER,
         "test_accuracy": test_accuracy,
@@ -175,12 +179,13 @@ def linear_svm_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.nda
 
 def few_label_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
                        per_class: int, draws: int = 10, seed: int = 0, c_grid=DEFAULT_C_GRID,
-                       validation_fraction: float = VALIDATION_FRACTION) -> dict:
+                       validation_fraction: float = VALIDATION_FRACTION, progress=None) -> dict:
     """Sec. 5.2 / Table 2: the SVM protocol on `draws` random draws of `per_class` labels per class.
 
     Each draw keeps `per_class` examples of every class (without replacement, from a generator seeded
     with `seed`); C is chosen on a validation split of those labelled examples only. Returns mean and
-    standard deviation of test accuracy and error over draws, plus every draw's result.
+    standard deviation of test accuracy and error over draws, plus every draw's result. `progress(1)`,
+    when given, is called after every fit (draws * (len(c_grid) + 1) of them).
     """
     train_y = np.asarray(train_y)
     classes, counts = np.unique(train_y, return_counts=True)
@@ -193,7 +198,7 @@ def few_label_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndar
         chosen = np.concatenate([generator.choice(np.flatnonzero(train_y == label), per_class, replace=False)
                                  for label in classes])
         results.append(linear_svm_protocol(np.asarray(train_x)[chosen], train_y[chosen], test_x, test_y,
-                                           c_grid, validation_fraction, seed=seed + draw))
+                                           c_grid, validation_fraction, seed=seed + draw, progress=progress))
     accuracies = np.array([result["test_accuracy"] for result in results])
     return {
         "per_class": per_class,
