@@ -95,3 +95,23 @@ def test_class_coverage_uses_the_saved_classifier_or_returns_none(tmp_path):
     assert set(coverage["counts"]) >= {"Sneaker", "Bag"}
     assert notebook.class_coverage("fashion_mnist", images, folder=tmp_path) is None
     assert notebook.class_coverage("cifar10", np.zeros((2, 32, 32, 3), np.float32)) is None
+
+
+def test_compare_metric_draws_each_column_against_epochs_with_references(tmp_path):
+    from utils.training.trainer import write_rows
+
+    write_rows([{"epoch": 2, "step": 20, "fid": 40.0, "fid_raw": 50.0},
+                {"epoch": 4, "step": 40, "fid": 20.0, "fid_raw": 30.0}], tmp_path / "epoch_metrics.csv")
+    assert studies.run_metrics(tmp_path)[1] == {"epoch": 4, "step": 40, "fid": 20.0, "fid_raw": 30.0}
+    figure = studies.compare_metric({"EMA": (tmp_path, "fid"), "as trained": (tmp_path, "fid_raw")},
+                                    references={"Lucic et al. 2018": 26.5}, path=tmp_path / "fid.png")
+    axis = figure.axes[0]
+    curves = {line.get_label(): (list(line.get_xdata()), list(line.get_ydata())) for line in axis.lines
+              if not line.get_label().startswith("_")}
+    assert curves == {"EMA": ([2, 4], [40.0, 20.0]), "as trained": ([2, 4], [50.0, 30.0])}
+    assert any(list(line.get_ydata()) == [26.5, 26.5] for line in axis.lines)   # the dashed reference
+    assert (tmp_path / "fid.png").read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="no column 'kid'"):
+        studies.compare_metric({"x": (tmp_path, "kid")})
+    with pytest.raises(FileNotFoundError, match="--fid-every"):
+        studies.run_metrics(tmp_path / "elsewhere")

@@ -1,7 +1,8 @@
 """Comparisons between training runs: the three studies of the 2021 E4040 reproduction.
 
 (1) BatchNorm against no BatchNorm, (2) a small training set against the full one, (3) the loss
-curves of several datasets. Each study trains or reuses run directories (`utils.training.trainer` writes
+curves of several datasets; and the sample-quality study (FID against epochs of several training
+options, from `train --fid-every`'s `epoch_metrics.csv`). Each study trains or reuses run directories (`utils.training.trainer` writes
 them) and compares what they hold: `history.csv`, the per-epoch grids in `samples/`, and the
 saved generator. The study notebooks call these functions; nothing here trains.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from utils.pictures.plots import pyplot, save_figure, smooth
-from utils.training.trainer import read_history
+from utils.training.trainer import read_history, read_rows
 
 COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
 
@@ -71,6 +72,48 @@ def compare_losses(histories: dict[str, dict], title: str = "", path: str | Path
         axis.set_ylabel("binary cross-entropy")
     axes[0].axhline(2 * np.log(2), color="grey", linewidth=0.6, linestyle="--")   # D at chance: 2 ln 2
     axes[0].legend()
+    figure.tight_layout()
+    return save_figure(figure, path)
+
+
+def run_metrics(run_dir: str | Path) -> list[dict]:
+    """The rows of `<run_dir>/epoch_metrics.csv` (`train --fid-every`), numbers as floats, epochs as ints."""
+    path = Path(run_dir) / "epoch_metrics.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{run_dir} holds no epoch_metrics.csv; train it with --fid-every N")
+    return [{key: int(value) if key in ("epoch", "step") else float(value) for key, value in row.items()}
+            for row in read_rows(path)]
+
+
+def compare_metric(curves: dict[str, tuple[str | Path, str]], ylabel: str = "FID", references=None,
+                   title: str = "", path: str | Path | None = None, log_scale: bool = True):
+    """One metric against epochs for several runs on one figure.
+
+    `curves` maps a label to (run directory, column of its epoch_metrics.csv), e.g. ("runs/x", "fid")
+    for the averaged G of an --ema run and ("runs/x", "fid_raw") for G as trained. `references` maps a
+    label to a published value, drawn as a dashed horizontal line. Returns the Figure; writes a PNG
+    when `path` is given.
+    """
+    if not curves:
+        raise ValueError("compare_metric needs at least one curve")
+    figure, axis = pyplot.subplots(figsize=(8, 4.8))
+    for (label, (run_dir, column)), colour in zip(curves.items(), COLOURS * 4):
+        rows = run_metrics(run_dir)
+        if not rows or column not in rows[0]:
+            raise ValueError(f"{run_dir}/epoch_metrics.csv has no column {column!r} "
+                             f"(it has {', '.join(rows[0]) if rows else 'no rows'})")
+        axis.plot([row["epoch"] for row in rows], [row[column] for row in rows], marker="o", markersize=3,
+                  color=colour, label=label)
+    for (label, value), colour in zip((references or {}).items(), ("grey", "black", "tab:gray", "dimgray")):
+        axis.axhline(value, color=colour, linestyle="--", linewidth=0.8)
+        axis.annotate(f"{label} {value:g}", (axis.get_xlim()[0], value), fontsize=8, va="bottom", color=colour)
+    if log_scale:
+        axis.set_yscale("log")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel(ylabel)
+    if title:
+        axis.set_title(title)
+    axis.legend(fontsize=8)
     figure.tight_layout()
     return save_figure(figure, path)
 
