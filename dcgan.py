@@ -41,6 +41,16 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
 def positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -97,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--width", type=positive_int, help="feature maps of D's first layer, doubling per layer "
                                                           "(default: 64 at 32 px, 128 at 64 px as in the paper)")
     train.add_argument("--limit", type=non_negative_int, default=0, help="train on the first N images only")
+    train.add_argument("--max-bad-files", type=share, default=0.1, metavar="SHARE",
+                       help="streamed datasets (folders, CelebA, LSUN): stop before training when more than this "
+                            "share of the first 256 files read do not decode (default 0.1)")
     train.add_argument("--classes", type=class_list, default=(), help="train one GAN on these labels only, all together, e.g. 0,7")
     train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
@@ -257,6 +270,7 @@ def command_train(args) -> int:
                              fid_samples=args.fid_samples)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
+    data.check_readable(args.max_bad_files)   # before anything is written into the run directory
     print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
           f"run directory {out_dir}", flush=True)
     log = lambda line: print(line, flush=True)  # noqa: E731

@@ -36,6 +36,7 @@ class RawData:
     num_examples: int = 0
     source: str = ""
     skipped: int = 0
+    unreadable: object | None = None   # streams: utils.data.images.SkipCounter of the files that did not decode
 
     def __post_init__(self):
         if self.images is not None:

@@ -50,7 +50,8 @@ def stream_files(name: str, folder: Path, paths: list[Path], others: int, image_
             return resize_and_centre_crop(image, image_size)
     stream, counter = decoded_stream(items_dataset([str(p) for p in paths]), read_path, preprocess,
                                      image_size, channels, f"{name} ({folder})")
-    return base.RawData(stream=stream, num_examples=len(paths), source=str(folder), skipped=others)
+    return base.RawData(stream=stream, num_examples=len(paths), source=str(folder), skipped=others,
+                        unreadable=counter)
 
 
 def load(data_dir=None, split="train", image_size=32, channels=None, limit=None) -> base.RawData:

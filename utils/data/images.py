@@ -100,18 +100,28 @@ def check_args(name: str, split: str, image_size: int, channels: int | None, lim
 
 
 class SkipCounter:
-    """Counts images that failed to decode; warns once, at the end of the first full pass."""
+    """Counts the items read (`seen`) and those that failed to decode (`count`, with up to three
+    `examples`); warns once, at the end of the first full pass. `reset()` starts the counts again."""
 
     def __init__(self, source: str):
         self.source = source
         self.count = 0
+        self.seen = 0
+        self.examples: list[str] = []
         self.warned = False
         self._lock = threading.Lock()
 
-    def tally(self, ok, last) -> np.bool_:
+    def reset(self) -> None:
         with self._lock:
+            self.count, self.seen = 0, 0
+
+    def tally(self, ok, last, item=b"") -> np.bool_:
+        with self._lock:
+            self.seen += 1
             if not ok:
                 self.count += 1
+                if len(self.examples) < 3:
+                    self.examples.append(item.decode(errors="replace") if isinstance(item, bytes) else str(item))
             if last and self.count and not self.warned:
                 self.warned = True
                 warnings.warn(f"{self.source}: skipped {self.count} corrupt or unreadable image(s)",
@@ -130,13 +140,15 @@ def items_dataset(items: list[str]) -> "tf.data.Dataset":
 
 
 def decoded_stream(source, load_bytes, preprocess, image_size: int, channels: int,
-                   name: str) -> tuple["tf.data.Dataset", SkipCounter]:
+                   name: str, label_items: bool = True) -> tuple["tf.data.Dataset", SkipCounter]:
     """A tf.data.Dataset of uint8 (image_size, image_size, channels) images, and its skip counter.
 
     source: (item, is_last) pairs; `load_bytes(item: bytes) -> bytes` returns the encoded image
         (a path's contents, a zip member, or the item itself for LMDB values).
     preprocess: uint8 RGB (H, W, 3) -> uint8 RGB (image_size, image_size, 3).
     Decoding runs in parallel (AUTOTUNE, order kept); failures are filtered out and counted.
+    label_items: the items name themselves (paths, member names), so a failure's item is an example
+        in the counter; False where items are the encoded bytes (LMDB, TFDS records).
     """
     import tensorflow as tf
 
@@ -159,10 +171,12 @@ def decoded_stream(source, load_bytes, preprocess, image_size: int, channels: in
         image, ok = tf.numpy_function(decode, [item], [tf.uint8, tf.bool], stateful=False)
         image.set_shape((image_size, image_size, channels))
         ok.set_shape(())
-        return image, ok, last
+        # The item names a failure: a path, a member name; LMDB values are the image bytes themselves.
+        name = item if label_items else tf.constant(b"")
+        return image, ok, last, name
 
-    def tally_graph(image, ok, last):
-        ok = tf.numpy_function(counter.tally, [ok, last], tf.bool, stateful=True)
+    def tally_graph(image, ok, last, name):
+        ok = tf.numpy_function(counter.tally, [ok, last, name], tf.bool, stateful=True)
         ok.set_shape(())
         return image, ok
 

@@ -103,6 +103,8 @@ class TrainingData:
     def __init__(self, raw: RawData, image_size: int, channels: int, batch_size: int, seed: int,
                  limit: int = 0, classes: tuple[int, ...] = ()):
         self.batch_size, self.seed = batch_size, seed
+        self.unreadable = None   # streams: the SkipCounter of files that did not decode
+        self.source = raw.source
         if raw.images is not None:
             raw = select(raw, limit, classes)
             self.images = fit_to_size(raw.images, image_size, channels)
@@ -113,6 +115,7 @@ class TrainingData:
             if classes:
                 raise ValueError("--classes needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
             self.images = None
+            self.unreadable = raw.unreadable
             stream = raw.stream.take(limit) if limit else raw.stream
             self.num_examples = min(limit, raw.num_examples) if limit else raw.num_examples
             self._base = stream.map(lambda image: convert_channels(image, channels), num_parallel_calls=tf.data.AUTOTUNE)
@@ -121,6 +124,24 @@ class TrainingData:
         if self.steps_per_epoch == 0:
             raise ValueError(f"{self.num_examples} images make no full batch of {batch_size}; "
                              "lower --batch-size or raise --limit")
+
+    def check_readable(self, max_bad_share: float = 0.1, probe: int = 256) -> None:
+        """Before training: read up to `probe` images of a stream, and raise ValueError when more than
+        `max_bad_share` of the files read did not decode (naming the count and three examples), or when
+        none did. In-memory datasets were checked whole when they were read."""
+        if self.unreadable is None:
+            return
+        counter = self.unreadable
+        counter.reset()
+        for _ in self._base.take(probe):
+            pass
+        bad, seen = counter.count, counter.seen
+        counter.reset()
+        if seen and bad / seen > max_bad_share:
+            examples = f": e.g. {', '.join(counter.examples)}" if counter.examples else ""
+            raise ValueError(f"{bad} of the first {seen} files of {counter.source} do not decode as images "
+                             f"({bad / seen:.0%}, more than --max-bad-files {max_bad_share:g}){examples}. Remove or "
+                             "replace them (or raise --max-bad-files)")
 
     def epoch_dataset(self, epoch: int, skip_batches: int = 0) -> tf.data.Dataset:
         dataset = self._base.shuffle(self._shuffle_buffer, seed=self.seed * 100_003 + epoch,

@@ -147,10 +147,10 @@ def _load_stream(name: str, data_dir, split: str, image_size: int, channels: int
         attributes, attribute_names = None, None
 
     source = f"tfds:{builder.name} ({builder.data_dir})"
-    stream, _ = decoded_stream(encoded, lambda value: value if isinstance(value, bytes) else bytes(value),
-                               preprocess, image_size, channels, f"{name} ({source})")
+    stream, counter = decoded_stream(encoded, lambda value: value if isinstance(value, bytes) else bytes(value),
+                                     preprocess, image_size, channels, f"{name} ({source})", label_items=False)
     return base.RawData(stream=stream, attributes=attributes, attribute_names=attribute_names,
-                        num_examples=total, source=source)
+                        num_examples=total, source=source, unreadable=counter)
 
 
 def load_tfds(name: str, data_dir=None, split: str = "train", image_size: int = 32, channels: int | None = None,

@@ -276,6 +276,8 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
         for epoch in range(gan.epochs_done, config.epochs):
             done_in_epoch = gan.steps_done - int(gan.epoch_start.numpy())
             started, images_seen = time.perf_counter(), 0
+            to_do = steps_per_epoch - done_in_epoch
+            unreadable_before = data.unreadable.count if data.unreadable is not None else 0
             bar = tqdm(total=steps_per_epoch, initial=done_in_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
                        disable=not progress, file=sys.stderr, mininterval=1.0 if sys.stderr.isatty() else 30.0,
                        dynamic_ncols=True)
@@ -317,6 +319,12 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                 if gan.steps_done % checkpoint_every == 0:
                     save_checkpoint()
             bar.close()
+            if to_do and not images_seen:
+                # Nothing to learn from: no model is written, and `done` is never printed.
+                raise TrainingStopped(
+                    f"epoch {epoch + 1}: not one batch of {config.batch_size} readable images, so 0 steps were "
+                    f"trained and no model was written; check the data ({data.source})", exit_code=2)
+            skipped = (data.unreadable.count - unreadable_before) if data.unreadable is not None else 0
             gan.epoch.assign(epoch + 1)
             gan.epoch_start.assign(gan.steps_done)
             seconds = time.perf_counter() - started
@@ -347,7 +355,8 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             log(f"epoch {epoch + 1}/{config.epochs}: d_loss {np.mean(history['d_loss'][last]):.3f}, "
                 f"g_loss {np.mean(history['g_loss'][last]):.3f}, D(x) {np.mean(history['d_real'][last]):.2f}, "
                 f"D(G(z)) {np.mean(history['d_fake'][last]):.2f}{measured}; {seconds:.0f} s "
-                f"({images_seen / max(seconds, 1e-9):.0f} images/s)")
+                f"({images_seen / max(seconds, 1e-9):.0f} images/s)"
+                + (f"; skipped {skipped} unreadable file(s)" if skipped else ""))
             summaries.log_samples(gan.steps_done, grid_images)   # the array of samples/epoch_NNN.png
             summaries.log_epoch_scalars(gan.steps_done, epoch_values)
             summaries.flush()
