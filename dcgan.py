@@ -14,6 +14,7 @@ folder) print one line naming the fix and exit with code 2. TensorFlow's C++ sta
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -241,6 +242,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# `train --resume`: the flags that set what a run is, as (config field, the flag's value as the config holds it).
+RUN_SETTINGS = {
+    "dataset": ("dataset", lambda value: value), "source": ("source", lambda value: value),
+    "image_size": ("image_size", int), "channels": ("channels", int), "width": ("width", int),
+    "no_batch_norm": ("batch_norm", lambda value: not value), "batch_size": ("batch_size", int),
+    "limit": ("limit", int), "classes": ("classes", tuple), "precision": ("precision", lambda value: value),
+    "lr": ("learning_rate", float), "lr_d": ("learning_rate_d", float), "lr_g": ("learning_rate_g", float),
+    "ema": ("ema", float), "label_smoothing": ("label_smoothing", float), "update": ("update", lambda value: value),
+    "sync_batch_norm": ("sync_batch_norm", bool), "seed": ("seed", int),
+}
+# Flags a resumed run takes from the command line: these three into its config (and said), the rest
+# (checkpoint and logging cadence, progress, where the data is, how the step is compiled) for this process.
+CHANGEABLE_ON_RESUME = ("epochs", "fid_every", "fid_samples")
+
+
+def given_options(argv) -> set[str]:
+    """The destinations of the options written on the command line (not those left at their defaults)."""
+    parser = build_parser()
+    for action in parser._actions:   # argparse's documented way to tell given from default is SUPPRESS
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                for option in command._actions:
+                    option.default = argparse.SUPPRESS
+    return set(vars(parser.parse_args(argv)))
+
+
+def resumed_config(config, args, out_dir: Path):
+    """The run's config with --epochs, --fid-every and --fid-samples applied (each said); ValueError naming
+    the flag, the run's value and the asked value for any other run setting given with a different value."""
+    given = getattr(args, "given", set())
+    for dest, (field, as_config) in RUN_SETTINGS.items():
+        if dest in given and as_config(getattr(args, dest)) != getattr(config, field):
+            flag = "--" + dest.replace("_", "-")
+            raise ValueError(f"{flag} {getattr(args, dest)}: the run in {out_dir} has {field} = "
+                             f"{getattr(config, field)!r}, and a resumed run keeps its settings; drop {flag}, "
+                             "or start a new run with another --out")
+    changes = {dest: getattr(args, dest) for dest in CHANGEABLE_ON_RESUME
+               if dest in given and getattr(args, dest) != getattr(config, dest)}
+    for dest, value in changes.items():
+        print(f"resuming with --{dest.replace('_', '-')} {value} (the run had {getattr(config, dest)})", flush=True)
+    return dataclasses.replace(config, **changes) if changes else config
+
+
 def command_train(args) -> int:
     from model.config import DCGANConfig
     from model.gan import make_strategy
@@ -250,10 +294,8 @@ def command_train(args) -> int:
 
     out_dir = Path(args.out or Path("runs") / args.dataset)
     prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
-    if args.resume:   # the run's own settings; only --epochs may change (to train it longer)
-        config = DCGANConfig.from_json(out_dir / "config.json")
-        if args.epochs:
-            config = DCGANConfig(**{**config.__dict__, "epochs": args.epochs})
+    if args.resume:   # the run's own settings; what may change is applied and said, the rest must agree
+        config = resumed_config(DCGANConfig.from_json(out_dir / "config.json"), args, out_dir)
         raw = load_raw(config.dataset, source=config.source, data_dir=args.data_dir, split=args.split,
                        image_size=config.image_size, channels=config.channels)
     else:
@@ -448,6 +490,7 @@ def command_bench(args) -> int:
 def main(argv=None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     args = build_parser().parse_args(argv)
+    args.given = given_options(argv)
     from utils.startup import import_tensorflow
 
     handlers = {"train": command_train, "generate": command_generate, "evaluate": command_evaluate,

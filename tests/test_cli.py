@@ -395,6 +395,28 @@ def test_train_options_of_the_field_are_saved_and_kept_on_resume(mnist_dir, tmp_
     assert "argument --lr-g: must be a positive number, got 0" in last_line(run("train", "--lr-g", "0"))
 
 
+def test_resume_refuses_settings_it_would_ignore_and_says_what_it_applies(trained_run, mnist_dir, tmp_path):
+    """A run made at width 8, batch 16: --resume with --width 32 or --batch-size 64 is one line and exit 2,
+    and the run is untouched; the same values pass; --epochs and --fid-every are applied and said."""
+    import shutil
+
+    out = tmp_path / "run"
+    shutil.copytree(trained_run, out)
+    before = (out / "config.json").read_text()
+    base = ["train", "--resume", "--out", str(out), "--data-dir", str(mnist_dir), "--no-progress"]
+    for extra, message in ((["--width", "32"], "--width 32: the run in"), (["--batch-size", "64"], "has batch_size = 16"),
+                           (["--no-batch-norm"], "--no-batch-norm True"), (["--ema", "0.999"], "has ema = 0.0"),
+                           (["--dataset", "fashion_mnist"], "has dataset = 'mnist'")):
+        result = run(*base, *extra)
+        assert result.returncode == 2 and message in last_line(result), result.stderr
+        assert "a resumed run keeps its settings" in last_line(result) and "Traceback" not in result.stderr
+    assert (out / "config.json").read_text() == before
+    result = run(*base, "--width", "8", "--batch-size", "16", "--epochs", "2", "--checkpoint-every", "3")
+    assert result.returncode == 0, result.stderr
+    assert "resuming with --epochs 2 (the run had 1)" in result.stdout
+    assert json.loads((out / "config.json").read_text())["epochs"] == 2
+
+
 def test_generate_uses_the_averaged_generator_unless_asked_for_the_raw_one(mnist_dir, tmp_path):
     out = tmp_path / "run"
     result = run("train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "1", "--out", str(out),
