@@ -17,12 +17,17 @@ import argparse
 import dataclasses
 import os
 import sys
+import traceback
 from pathlib import Path
+
+from utils.errors import UsageError, environment_message
 
 # TensorFlow is imported in main(), through utils.startup: oneDNN on, its C++ start-up lines hidden
 # (--verbose or DCGAN_VERBOSE=1 shows them); the user's own TF_* settings win.
 
+EXIT_BUG = 1
 EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 4   # as a checkpoint that could not be written
 VERBOSE_HELP = ("show TensorFlow's C++ log lines (its start-up notices, info and warnings) as it prints them; "
                 "also DCGAN_VERBOSE=1")
 REPO = Path(__file__).resolve().parent
@@ -275,7 +280,7 @@ def resumed_config(config, args, out_dir: Path):
     for dest, (field, as_config) in RUN_SETTINGS.items():
         if dest in given and as_config(getattr(args, dest)) != getattr(config, field):
             flag = "--" + dest.replace("_", "-")
-            raise ValueError(f"{flag} {getattr(args, dest)}: the run in {out_dir} has {field} = "
+            raise UsageError(f"{flag} {getattr(args, dest)}: the run in {out_dir} has {field} = "
                              f"{getattr(config, field)!r}, and a resumed run keeps its settings; drop {flag}, "
                              "or start a new run with another --out")
     changes = {dest: getattr(args, dest) for dest in CHANGEABLE_ON_RESUME
@@ -348,16 +353,16 @@ def command_generate(args) -> int:
 
     out = Path(args.out)
     if out.suffix not in (".png", ".npy"):
-        raise ValueError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
+        raise UsageError(f"--out {out}: the name must end in .png (a grid) or .npy (a uint8 array)")
     if args.walk and args.arithmetic:
-        raise ValueError("--walk and --arithmetic draw different pictures: give one of them")
+        raise UsageError("--walk and --arithmetic draw different pictures: give one of them")
     if args.walk and args.steps < 2:
-        raise ValueError("--steps: a walk needs at least 2 images (its two endpoints)")
+        raise UsageError("--steps: a walk needs at least 2 images (its two endpoints)")
     if (args.walk == "dimension") != (args.dim is not None):
-        raise ValueError("--walk dimension needs --dim K (the latent coordinate to sweep), and --dim needs it")
+        raise UsageError("--walk dimension needs --dim K (the latent coordinate to sweep), and --dim needs it")
     gif = Path(args.gif) if args.gif else (out.with_suffix(".gif") if args.walk and out.suffix == ".png" else None)
     if gif is not None and (not args.walk or gif.suffix != ".gif"):
-        raise ValueError(f"--gif {gif}: a GIF is made of --walk frames, and its name must end in .gif")
+        raise UsageError(f"--gif {gif}: a GIF is made of --walk frames, and its name must end in .gif")
     for folder in {out.parent, *([gif.parent] if gif else [])}:
         check_writable(folder)   # before the work, not after
     generator, _, config = load_networks(args.model, raw=args.raw_generator)
@@ -372,7 +377,7 @@ def command_generate(args) -> int:
         starts = latent_samples(args.n, latent_dim, args.seed)
         if args.walk == "dimension":
             if not 0 <= args.dim < latent_dim:
-                raise ValueError(f"--dim {args.dim}: this generator's z has {latent_dim} coordinates (0 to "
+                raise UsageError(f"--dim {args.dim}: this generator's z has {latent_dim} coordinates (0 to "
                                  f"{latent_dim - 1})")
             values = np.linspace(-args.sweep_range, args.sweep_range, args.steps)
             z = np.concatenate([dimension_sweep(start, args.dim, values) for start in starts])
@@ -498,13 +503,33 @@ def main(argv=None) -> int:
     try:
         import_tensorflow(verbose=args.verbose or None)   # without --verbose, DCGAN_VERBOSE decides
         return handlers[args.command](args)
-    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError) as error:
+    except UsageError as error:   # the user's mistake: one line, the fix in it
         print(f"dcgan.py {args.command}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as error:   # full disk, read-only or vanished folder: one line; written files stay whole
+        message = environment_message(error)
+        if message is None:
+            raise
+        print(f"dcgan.py {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print(f"dcgan.py {args.command}: interrupted", file=sys.stderr)
         return 130
 
 
+def run(argv=None) -> int:
+    """main(), and for any exception that is not the user's mistake: its traceback, then one line that
+    says it is a bug (exit 1)."""
+    try:
+        return main(argv)
+    except SystemExit:
+        raise
+    except BaseException as error:  # noqa: BLE001 - reported, then the traceback is printed
+        traceback.print_exc()
+        print(f"dcgan.py: this is a bug in dcgan.py, not a mistake of yours ({type(error).__name__} above); please "
+              "report it with the command line and this traceback", file=sys.stderr)
+        return EXIT_BUG
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -6,6 +6,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+from utils.errors import UsageError
+
 IMAGE_SIZES = (32, 64, 128)
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 UPDATES = ("alternating", "simultaneous")
@@ -48,29 +50,29 @@ class DCGANConfig:
 
     def __post_init__(self):
         if self.image_size not in IMAGE_SIZES:
-            raise ValueError(f"--image-size must be one of {', '.join(map(str, IMAGE_SIZES))}, got {self.image_size}")
+            raise UsageError(f"--image-size must be one of {', '.join(map(str, IMAGE_SIZES))}, got {self.image_size}")
         if self.channels not in (1, 3):
-            raise ValueError(f"channels must be 1 or 3, got {self.channels}")
+            raise UsageError(f"channels must be 1 or 3, got {self.channels}")
         if self.width < 0:
-            raise ValueError(f"--width must be positive, got {self.width}")
+            raise UsageError(f"--width must be positive, got {self.width}")
         for name in ("epochs", "batch_size", "latent_dim"):
             if getattr(self, name) < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+                raise UsageError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
         if self.precision not in PRECISIONS:
-            raise ValueError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
+            raise UsageError(f"--precision must be one of {', '.join(PRECISIONS)}, got {self.precision}")
         if self.update not in UPDATES:
-            raise ValueError(f"--update must be one of {', '.join(UPDATES)}, got {self.update}")
+            raise UsageError(f"--update must be one of {', '.join(UPDATES)}, got {self.update}")
         if min(self.learning_rate, self.learning_rate_d, self.learning_rate_g) < 0 or self.learning_rate == 0:
-            raise ValueError("--lr, --lr-d and --lr-g must be positive")
+            raise UsageError("--lr, --lr-d and --lr-g must be positive")
         if not 0.0 <= self.ema < 1.0:
-            raise ValueError(f"--ema must be a decay in [0, 1), e.g. 0.999, got {self.ema}")
+            raise UsageError(f"--ema must be a decay in [0, 1), e.g. 0.999, got {self.ema}")
         if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError(f"--label-smoothing must be in [0, 1), got {self.label_smoothing}")
+            raise UsageError(f"--label-smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.fid_every < 0 or self.fid_samples < 2:
-            raise ValueError(f"--fid-every must be 0 or more and --fid-samples at least 2, got {self.fid_every} "
+            raise UsageError(f"--fid-every must be 0 or more and --fid-samples at least 2, got {self.fid_every} "
                              f"and {self.fid_samples}")
         if self.limit < 0:
-            raise ValueError(f"--limit must be 0 (all) or positive, got {self.limit}")
+            raise UsageError(f"--limit must be 0 (all) or positive, got {self.limit}")
 
     @property
     def d_learning_rate(self) -> float:

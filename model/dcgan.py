@@ -23,6 +23,7 @@ import keras
 from keras import layers
 
 from model.config import DCGANConfig
+from utils.errors import UsageError
 
 KERNEL_SIZE = 5
 
@@ -125,5 +126,5 @@ def last_conv_name(discriminator: keras.Model) -> str:
     """Name of D's last convolution's activation (`down{k}_act`): the layer Grad-CAM looks at."""
     names = [layer.name for layer in discriminator.layers if layer.name.startswith("down") and layer.name.endswith("_act")]
     if not names:
-        raise ValueError(f"{discriminator.name} has no down*_act layer; is it a DCGAN discriminator?")
+        raise UsageError(f"{discriminator.name} has no down*_act layer; is it a DCGAN discriminator?")
     return names[-1]

@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from model.config import DCGANConfig
 from model.dcgan import build_discriminator, build_generator
+from utils.errors import UsageError
 
 STRATEGIES = ("default", "mirrored", "multiworker")
 
@@ -42,7 +43,7 @@ def make_strategy(name: str) -> tf.distribute.Strategy | None:
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
         return tf.distribute.MultiWorkerMirroredStrategy()
-    raise ValueError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+    raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
 
 
 def _mean_cross_entropy(labels, logits, global_batch_size):
@@ -59,7 +60,7 @@ class DCGAN:
         self.distributed = strategy is not None
         self.strategy = strategy or tf.distribute.get_strategy()
         if self.distributed and config.batch_size % self.strategy.num_replicas_in_sync:
-            raise ValueError(f"--batch-size {config.batch_size} does not split evenly over "
+            raise UsageError(f"--batch-size {config.batch_size} does not split evenly over "
                              f"{self.strategy.num_replicas_in_sync} replicas; choose a multiple of it")
         with self.strategy.scope():
             self.generator = build_generator(config)

@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 # Lower numbers are lower layers; "front" is dcgan.py and the notebooks' helper, which nothing imports.
 LAYERS = {
-    "utils.files": 0, "utils.data": 0, "utils.startup": 0, "utils.progress": 0,
+    "utils.errors": 0, "utils.files": 0, "utils.data": 0, "utils.startup": 0, "utils.progress": 0,
     "model": 1,
     "utils.pictures": 2,
     "utils.training": 3,
@@ -89,3 +89,13 @@ def test_the_checker_sees_upward_and_sideways_imports(tmp_path):
 def test_each_package_says_what_lives_there_and_what_it_may_import(package):
     docstring = ast.get_docstring(ast.parse((REPO / package / "__init__.py").read_text()))
     assert docstring and "may import" in docstring.lower(), package
+
+
+def test_model_imports_nothing_of_utils_but_the_error_types():
+    imported = {module for path in (REPO / "model").rglob("*.py") for _, module in own_imports(path)
+                if module.startswith("utils")}
+    assert imported <= {"utils.errors.UsageError", "utils.errors.MissingError"}, imported
+
+
+def test_the_error_module_imports_nothing_of_the_project():
+    assert own_imports(REPO / "utils" / "errors.py") == []

@@ -43,8 +43,12 @@ def test_a_run_that_trains_no_step_stops_and_writes_no_model(tiny_config, tmp_pa
     """Without the check before training (a library caller), an epoch of 0 steps still stops the run."""
     fixtures.write_image_folder(tmp_path / "data", 0, corrupt=40)
     data = TrainingData(load_raw("folder", data_dir=tmp_path / "data", image_size=32, channels=1), 32, 1, 16, seed=0)
-    with pytest.raises(TrainingStopped, match="0 steps were trained and no model was written") as stopped:
+    with pytest.raises(TrainingStopped, match="epoch 1: 40 of the 40 files read did not decode") as stopped:
         train(tiny_config, data, tmp_path / "run", progress=False, log=lambda line: None)
+    assert stopped.value.exit_code == 2 and "latest checkpoint (none yet)" in str(stopped.value)
+    data.max_bad_share = 1.0   # even a caller who accepts every bad file gets no model from 0 steps
+    with pytest.raises(TrainingStopped, match="0 steps were trained and no model was written") as stopped:
+        train(tiny_config, data, tmp_path / "run", resume=True, progress=False, log=lambda line: None)
     assert stopped.value.exit_code == 2
     assert not list((tmp_path / "run").glob("*.keras"))
 

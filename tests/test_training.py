@@ -118,6 +118,7 @@ def test_streamed_epoch_shorter_than_planned_resumes_correctly(tmp_path):
         warnings.simplefilter("ignore")
         data = TrainingData(load_raw("folder", data_dir=tmp_path / "images", image_size=32), 32, 3, 8, seed=0)
         assert data.steps_per_epoch == 6   # planned from 48 files; only 40 decode: 5 batches
+        data.max_bad_share = 0.2   # a sixth of the files is corrupt on purpose (the default 0.1 would stop)
         config = DCGANConfig(dataset="folder", channels=3, width=8, batch_size=8, epochs=1)
         train(config, data, tmp_path / "run", checkpoint_every=1, progress=False, log=lambda line: None)
         longer = DCGANConfig(**{**config.__dict__, "epochs": 2})

@@ -12,6 +12,7 @@ import numpy as np
 
 from model.config import DCGANConfig
 from utils.data.idx import MNIST_FAMILY
+from utils.errors import MissingError, UsageError
 
 SAVED_MODELS = Path(__file__).resolve().parents[1] / "saved_models"
 
@@ -92,7 +93,7 @@ def run_training(config: DCGANConfig, run_dir: str | Path, data=None, data_dir: 
     run_dir = Path(run_dir)
     resume = (run_dir / "config.json").is_file()
     if resume and DCGANConfig.from_json(run_dir / "config.json") != config:
-        raise ValueError(f"{run_dir} holds a run with another configuration; delete it or choose another "
+        raise UsageError(f"{run_dir} holds a run with another configuration; delete it or choose another "
                          "output_dir")
     if data is None:
         data = training_data(config, data_dir)
@@ -110,7 +111,7 @@ def epoch_grids(run_dir: str | Path, path: str | Path | None = None, max_panels:
 
     frames = sorted(Path(run_dir, "samples").glob("epoch_*.png"))
     if not frames:
-        raise FileNotFoundError(f"{run_dir}/samples holds no epoch_*.png; has the run finished an epoch?")
+        raise MissingError(f"{run_dir}/samples holds no epoch_*.png; has the run finished an epoch?")
     picks = sorted(set(np.linspace(0, len(frames) - 1, min(max_panels, len(frames))).round().astype(int)))
     return compare_grids({"": run_dir}, [int(frames[index].stem.split("_")[1]) for index in picks], path)
 

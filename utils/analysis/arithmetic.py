@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from utils.analysis import latent
+from utils.errors import UsageError
 from utils.pictures.samples import generate_images, latent_samples
 
 EXPRESSION = re.compile(r"^\s*(?P<a>\S.*?)\s+-\s+(?P<b>\S.*?)\s+\+\s+(?P<c>\S.*?)\s*$")
@@ -27,7 +28,7 @@ def parse_expression(text: str) -> tuple[str, str, str]:
     """ "A - B + C" -> (A, B, C). The signs need a space on both sides, so "T-shirt/top" stays one term."""
     match = EXPRESSION.match(text)
     if not match:
-        raise ValueError(f'--arithmetic {text!r}: write "A - B + C" (spaces around - and +), where each term is '
+        raise UsageError(f'--arithmetic {text!r}: write "A - B + C" (spaces around - and +), where each term is '
                          "a sample index or a class name")
     return match.group("a"), match.group("b"), match.group("c")
 
@@ -53,7 +54,7 @@ def exemplar_arithmetic(generator, terms: list[tuple[str, np.ndarray]], num_neig
                         noise: float = 0.25, seed: int = 0) -> ArithmeticResult:
     """`terms`: a, b, c in order, each (name, (k, latent_dim) exemplar z) -> G's rows of a - b + c."""
     if len(terms) != 3:
-        raise ValueError(f"vector arithmetic needs three terms (a - b + c), got {[name for name, _ in terms]}")
+        raise UsageError(f"vector arithmetic needs three terms (a - b + c), got {[name for name, _ in terms]}")
     averages = [latent.concept_vector(z) for _, z in terms]
     result = latent.arithmetic(*averages)
     result_z = np.concatenate([result[None], latent.neighbours(result, num_neighbours, noise, seed=seed)])
@@ -82,10 +83,10 @@ def expression_arithmetic(generator, expression: str, seed: int = 0, class_names
     unknown = [term for term, index in named.items() if index is None]
     if unknown:
         known = f"class names of this dataset ({', '.join(class_names)})" if class_names else "no class names here"
-        raise ValueError(f"--arithmetic: {', '.join(map(repr, unknown))} is neither a sample index nor a class name; "
+        raise UsageError(f"--arithmetic: {', '.join(map(repr, unknown))} is neither a sample index nor a class name; "
                          f"terms are sample indices (0, 1, ...) or {known}")
     if named and classify is None:
-        raise ValueError("--arithmetic with class names needs a classifier for this dataset (for the MNIST family, "
+        raise UsageError("--arithmetic with class names needs a classifier for this dataset (for the MNIST family, "
                          "`dcgan.py evaluate --model RUN --metrics domain` trains and saves one); or use sample indices")
     pool = latent_samples(max([POOL_SAMPLES if named else 0, *(index + 1 for index in indices.values())]),
                           latent_dim, seed)

@@ -16,6 +16,7 @@ import tensorflow as tf
 from keras import layers
 from sklearn import linear_model
 
+from utils.errors import UsageError
 from utils.pictures import images as image_utils
 
 
@@ -23,7 +24,7 @@ def second_highest_layer(generator: keras.Model) -> str:
     """Name of G's last `up{k}_act` layer: the activations just before `to_image` (Sec. 6.3.1)."""
     names = [layer.name for layer in generator.layers if layer.name.startswith("up") and layer.name.endswith("_act")]
     if not names:
-        raise ValueError(f"{generator.name} has no up*_act layer; is it a DCGAN generator with image_size >= 32?")
+        raise UsageError(f"{generator.name} has no up*_act layer; is it a DCGAN generator with image_size >= 32?")
     return names[-1]
 
 
@@ -43,7 +44,7 @@ def region_labels(masks, layer_size: int) -> np.ndarray:
         masks = masks[..., 0]
     count, height, width = masks.shape
     if height % layer_size or width % layer_size:
-        raise ValueError(f"mask size {height}x{width} must be a multiple of the layer size {layer_size}")
+        raise UsageError(f"mask size {height}x{width} must be a multiple of the layer size {layer_size}")
     cells = masks.reshape(count, layer_size, height // layer_size, layer_size, width // layer_size)
     return cells.mean(axis=(2, 4)) > 0.5
 
@@ -58,7 +59,7 @@ def maps_for_region(activations, masks, top_k: int | None = None, regularisation
     activations = np.asarray(activations, dtype=np.float32)
     labels = region_labels(masks, activations.shape[1]).reshape(-1)
     if labels.all() or not labels.any():
-        raise ValueError("the masks must mark some positions inside and some outside the region")
+        raise UsageError("the masks must mark some positions inside and some outside the region")
     features = activations.reshape(-1, activations.shape[-1])
     # Balanced classes: windows cover a small part of each image.
     classifier = linear_model.LogisticRegression(C=regularisation, class_weight="balanced", max_iter=1000)
@@ -101,7 +102,7 @@ def without_maps_model(generator: keras.Sequential, layer_name: str, maps) -> ke
     num_maps = layer.output.shape[-1]
     maps = np.asarray(maps, dtype=np.int64).reshape(-1)
     if maps.size and (maps.min() < 0 or maps.max() >= num_maps):
-        raise ValueError(f"maps must be indices in [0, {num_maps}) of {layer_name}, got {maps.tolist()}")
+        raise UsageError(f"maps must be indices in [0, {num_maps}) of {layer_name}, got {maps.tolist()}")
     keep = np.ones(num_maps)
     keep[maps] = 0.0
     new_layers = [keras.Input(shape=generator.inputs[0].shape[1:])]
@@ -152,10 +153,10 @@ def receptive_field(model: keras.Sequential, layer_name: str):
             jump *= stride
             spatial = out
         elif not isinstance(layer, (layers.BatchNormalization, layers.LeakyReLU, layers.ReLU, layers.Activation)):
-            raise ValueError(f"receptive_field follows convolutions only; {layer.name} comes before {layer_name}")
+            raise UsageError(f"receptive_field follows convolutions only; {layer.name} comes before {layer_name}")
         if layer.name == layer_name:
             return size, jump, start
-    raise ValueError(f"no layer named {layer_name} in {model.name}")
+    raise UsageError(f"no layer named {layer_name} in {model.name}")
 
 
 def top_activating_patches(discriminator: keras.Sequential, images, layer_name: str, k: int = 4) -> dict:

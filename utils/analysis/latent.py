@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils.errors import UsageError
+
 PARALLEL_TOLERANCE = 1e-6   # below this sin(angle), slerp falls back to lerp of directions
 
 
 def _as_vector(z, name: str = "z") -> np.ndarray:
     z = np.asarray(z, dtype=np.float64)
     if z.ndim != 1:
-        raise ValueError(f"{name} must be one latent vector of shape (latent_dim,), got shape {z.shape}")
+        raise UsageError(f"{name} must be one latent vector of shape (latent_dim,), got shape {z.shape}")
     return z
 
 
@@ -51,7 +53,7 @@ def slerp(z_a, z_b, t) -> np.ndarray:
         unit_a, unit_b = z_a / norm_a, z_b / norm_b
         angle = np.arccos(np.clip(unit_a @ unit_b, -1.0, 1.0))
         if np.sin(angle) < PARALLEL_TOLERANCE and unit_a @ unit_b < 0:
-            raise ValueError("z_a and z_b point in opposite directions, so the great circle between them "
+            raise UsageError("z_a and z_b point in opposite directions, so the great circle between them "
                              "is undefined; use kind='linear' or perturb one endpoint")
         if np.sin(angle) < PARALLEL_TOLERANCE:
             directions = (1.0 - t[:, None]) * unit_a + t[:, None] * unit_b
@@ -72,20 +74,20 @@ def interpolation_walk(z_a, z_b, steps: int = 9, kind: str = "linear") -> np.nda
     Returns (steps, latent_dim).
     """
     if steps < 2:
-        raise ValueError(f"steps must be at least 2 (both endpoints), got {steps}")
+        raise UsageError(f"steps must be at least 2 (both endpoints), got {steps}")
     t = np.linspace(0.0, 1.0, steps)
     if kind == "linear":
         return lerp(z_a, z_b, t)
     if kind == "spherical":
         return slerp(z_a, z_b, t)
-    raise ValueError(f"kind must be 'linear' or 'spherical', got {kind!r}")
+    raise UsageError(f"kind must be 'linear' or 'spherical', got {kind!r}")
 
 
 def dimension_sweep(z, dim: int, values) -> np.ndarray:
     """Copies of z with coordinate `dim` set to each of `values`. Returns (len(values), latent_dim)."""
     z = _as_vector(z)
     if not -len(z) <= dim < len(z):
-        raise ValueError(f"dim must be in [0, {len(z)}), got {dim}")
+        raise UsageError(f"dim must be in [0, {len(z)}), got {dim}")
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     sweep = np.repeat(z[None, :], len(values), axis=0)
     sweep[:, dim] = values
@@ -96,7 +98,7 @@ def concept_vector(exemplar_zs) -> np.ndarray:
     """Sec. 6.3.2: the mean of a concept's exemplar z (the paper averages 3). (k, latent_dim) -> (latent_dim,)."""
     exemplar_zs = np.asarray(exemplar_zs, dtype=np.float64)
     if exemplar_zs.ndim != 2 or len(exemplar_zs) == 0:
-        raise ValueError(f"exemplar_zs must be (num_exemplars, latent_dim) with at least one row, got {exemplar_zs.shape}")
+        raise UsageError(f"exemplar_zs must be (num_exemplars, latent_dim) with at least one row, got {exemplar_zs.shape}")
     return exemplar_zs.mean(axis=0).astype(np.float32)
 
 
@@ -109,7 +111,7 @@ def neighbours(z, num_neighbours: int = 8, noise: float = 0.25, seed: int | None
     """Fig. 7: z plus uniform noise in [-noise, +noise] (the paper's 0.25). Returns (num_neighbours, latent_dim)."""
     z = _as_vector(z)
     if noise < 0:
-        raise ValueError(f"noise must be non-negative, got {noise}")
+        raise UsageError(f"noise must be non-negative, got {noise}")
     rng = np.random.default_rng(seed)
     return (z[None, :] + rng.uniform(-noise, noise, size=(num_neighbours, len(z)))).astype(np.float32)
 
@@ -123,7 +125,7 @@ def apply_along(z, direction, steps: int = 9, scale: float = 1.0) -> np.ndarray:
     """z + t * direction for t evenly spaced in [0, scale]. Returns (steps, latent_dim)."""
     z, direction = _as_vector(z), _as_vector(direction, "direction")
     if z.shape != direction.shape:
-        raise ValueError(f"direction {direction.shape} must have the latent shape {z.shape}")
+        raise UsageError(f"direction {direction.shape} must have the latent shape {z.shape}")
     t = np.linspace(0.0, scale, steps)
     return (z[None, :] + t[:, None] * direction[None, :]).astype(np.float32)
 
@@ -139,16 +141,16 @@ def pick_exemplars(generated_images, attribute_scores, attribute=None, positive:
     scores = attribute_scores(generated_images) if callable(attribute_scores) else attribute_scores
     if isinstance(scores, dict):
         if attribute not in scores:
-            raise ValueError(f"attribute {attribute!r} not among the classifier's outputs {sorted(scores)}")
+            raise UsageError(f"attribute {attribute!r} not among the classifier's outputs {sorted(scores)}")
         scores = scores[attribute]
     scores = np.asarray(scores, dtype=np.float64)
     if scores.ndim == 2:
         if attribute is None:
-            raise ValueError("attribute_scores has several columns: pass attribute=<column index>")
+            raise UsageError("attribute_scores has several columns: pass attribute=<column index>")
         scores = scores[:, attribute]
     if scores.ndim != 1 or len(scores) != len(generated_images):
-        raise ValueError(f"need one score per image ({len(generated_images)}), got shape {scores.shape}")
+        raise UsageError(f"need one score per image ({len(generated_images)}), got shape {scores.shape}")
     if not 1 <= k <= len(scores):
-        raise ValueError(f"k must be between 1 and {len(scores)}, got {k}")
+        raise UsageError(f"k must be between 1 and {len(scores)}, got {k}")
     order = np.argsort(-scores if positive else scores, kind="stable")
     return order[:k]

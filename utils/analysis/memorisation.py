@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from model import dcgan
+from utils.errors import UsageError
 from utils.pictures import images as image_utils
 
 
@@ -35,10 +36,10 @@ def nearest_neighbours(queries, references, k: int = 1, chunk_size: int = 1024):
     """
     queries, references = _flatten(queries), _flatten(references)
     if queries.shape[1] != references.shape[1]:
-        raise ValueError(f"queries have {queries.shape[1]} values each but references {references.shape[1]}; "
+        raise UsageError(f"queries have {queries.shape[1]} values each but references {references.shape[1]}; "
                          "compare images of the same size (or features of the same layer)")
     if not 1 <= k <= len(references):
-        raise ValueError(f"k must be between 1 and the number of references ({len(references)}), got {k}")
+        raise UsageError(f"k must be between 1 and the number of references ({len(references)}), got {k}")
     reference_norms = [np.einsum("ij,ij->i", chunk, chunk)
                        for chunk in (references[start:start + chunk_size].astype(np.float64)
                                      for start in range(0, len(references), chunk_size))]
@@ -91,10 +92,10 @@ def nearest_training_images(samples, training_images, k: int = 1, space: str = "
         return nearest_neighbours(samples, training_images, k, chunk_size)
     if space == "features":
         if discriminator is None:
-            raise ValueError("space='features' needs the discriminator: pass discriminator=<trained D>")
+            raise UsageError("space='features' needs the discriminator: pass discriminator=<trained D>")
         return nearest_neighbours(discriminator_features(discriminator, samples),
                                   discriminator_features(discriminator, training_images), k, chunk_size)
-    raise ValueError(f"space must be 'pixel' or 'features', got {space!r}")
+    raise UsageError(f"space must be 'pixel' or 'features', got {space!r}")
 
 
 def nearest_neighbour_score(samples, held_out_images, training_images, chunk_size: int = 1024) -> dict:

@@ -20,6 +20,7 @@ import tensorflow as tf
 from keras import layers
 
 from model import dcgan
+from utils.errors import UsageError
 
 RECTIFIER_ACTIVATIONS = ("relu", "leaky_relu")
 
@@ -34,11 +35,11 @@ def grad_cam(discriminator: keras.Model, images, layer_name: str | None = None, 
     Returns (N, H, W) float32 in [0, 1], upsampled bilinearly to the input size.
     """
     if target not in ("real", "fake"):
-        raise ValueError(f"target must be 'real' or 'fake', got {target!r}")
+        raise UsageError(f"target must be 'real' or 'fake', got {target!r}")
     layer_name = layer_name or dcgan.last_conv_name(discriminator)
     names = [layer.name for layer in discriminator.layers]
     if layer_name not in names:
-        raise ValueError(f"{discriminator.name} has no layer {layer_name!r}")
+        raise UsageError(f"{discriminator.name} has no layer {layer_name!r}")
     split = names.index(layer_name) + 1
     images = tf.convert_to_tensor(images, dtype=tf.float32)
     # The Sequential is run layer by layer rather than through a functional sub-model
@@ -72,7 +73,7 @@ def overlay(images, heatmaps, alpha: float = 0.4, colormap: str = "jet") -> np.n
     images = np.asarray(images, dtype=np.float32)
     heatmaps = np.asarray(heatmaps, dtype=np.float32)
     if images.shape[:3] != heatmaps.shape:
-        raise ValueError(f"heatmaps {heatmaps.shape} must match the images' (N, H, W) {images.shape[:3]}; "
+        raise UsageError(f"heatmaps {heatmaps.shape} must match the images' (N, H, W) {images.shape[:3]}; "
                          "grad_cam already upsamples to the input size")
     base = (np.clip(images, -1.0, 1.0) + 1.0) / 2.0
     if base.shape[-1] == 1:
@@ -124,7 +125,7 @@ def _rectifier_slope(layer) -> float | None:
         return float(layer.negative_slope)
     if isinstance(layer, layers.ReLU):
         if layer.max_value is not None or float(layer.threshold) != 0.0:
-            raise ValueError(f"layer {layer.name}: guided backprop supports plain ReLU, not max_value/threshold")
+            raise UsageError(f"layer {layer.name}: guided backprop supports plain ReLU, not max_value/threshold")
         return float(layer.negative_slope)
     if isinstance(layer, layers.Activation):
         name = keras.activations.serialize(layer.activation)
@@ -143,7 +144,7 @@ def guided_model(model: keras.Sequential) -> keras.Sequential:
     Layer names are kept, so `get_layer("down3_act")` works on the clone.
     """
     if not isinstance(model, keras.Sequential):
-        raise ValueError(f"guided_model needs a keras.Sequential, got {type(model).__name__}")
+        raise UsageError(f"guided_model needs a keras.Sequential, got {type(model).__name__}")
     new_layers = [keras.Input(shape=model.inputs[0].shape[1:], name=model.inputs[0].name)]
     for layer in model.layers:
         slope = _rectifier_slope(layer)
@@ -187,7 +188,7 @@ def _map_score(activations, map_index: int, reduce: str):
         return tf.reduce_max(feature, axis=axes)
     if reduce == "sum":
         return tf.reduce_sum(feature, axis=axes)
-    raise ValueError(f"reduce must be 'max' or 'sum', got {reduce!r}")
+    raise UsageError(f"reduce must be 'max' or 'sum', got {reduce!r}")
 
 
 def _guided_gradients(feature_model: keras.Model, images, map_index: int, reduce: str) -> np.ndarray:

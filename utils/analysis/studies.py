@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from utils.errors import MissingError, UsageError
 from utils.pictures.plots import pyplot, save_figure, smooth
 from utils.training.trainer import read_history, read_rows
 
@@ -23,7 +24,7 @@ def run_history(run_dir: str | Path) -> dict[str, list]:
     """Every row of `<run_dir>/history.csv` as lists (step, epoch, d_loss, g_loss, d_real, d_fake)."""
     path = Path(run_dir) / "history.csv"
     if not path.is_file():
-        raise FileNotFoundError(f"{run_dir} holds no history.csv; train the run first")
+        raise MissingError(f"{run_dir} holds no history.csv; train the run first")
     return read_history(path)
 
 
@@ -57,7 +58,7 @@ def compare_losses(histories: dict[str, dict], title: str = "", path: str | Path
     the run, drawn over the faint per-step values. Returns the Figure; writes a PNG when `path` is given.
     """
     if not histories:
-        raise ValueError("compare_losses needs at least one history")
+        raise UsageError("compare_losses needs at least one history")
     figure, axes = pyplot.subplots(1, 2, figsize=(13, 4.5), sharex=True)
     for (label, history), colour in zip(histories.items(), COLOURS * 4):
         x = _fractional_epochs(history) if by_epoch else np.asarray(history["step"], dtype=np.float64)
@@ -80,7 +81,7 @@ def run_metrics(run_dir: str | Path) -> list[dict]:
     """The rows of `<run_dir>/epoch_metrics.csv` (`train --fid-every`), numbers as floats, epochs as ints."""
     path = Path(run_dir) / "epoch_metrics.csv"
     if not path.is_file():
-        raise FileNotFoundError(f"{run_dir} holds no epoch_metrics.csv; train it with --fid-every N")
+        raise MissingError(f"{run_dir} holds no epoch_metrics.csv; train it with --fid-every N")
     return [{key: int(value) if key in ("epoch", "step") else float(value) for key, value in row.items()}
             for row in read_rows(path)]
 
@@ -95,12 +96,12 @@ def compare_metric(curves: dict[str, tuple[str | Path, str]], ylabel: str = "FID
     when `path` is given.
     """
     if not curves:
-        raise ValueError("compare_metric needs at least one curve")
+        raise UsageError("compare_metric needs at least one curve")
     figure, axis = pyplot.subplots(figsize=(8, 4.8))
     for (label, (run_dir, column)), colour in zip(curves.items(), COLOURS * 4):
         rows = run_metrics(run_dir)
         if not rows or column not in rows[0]:
-            raise ValueError(f"{run_dir}/epoch_metrics.csv has no column {column!r} "
+            raise UsageError(f"{run_dir}/epoch_metrics.csv has no column {column!r} "
                              f"(it has {', '.join(rows[0]) if rows else 'no rows'})")
         axis.plot([row["epoch"] for row in rows], [row[column] for row in rows], marker="o", markersize=3,
                   color=colour, label=label)
@@ -122,7 +123,7 @@ def epoch_grid_path(run_dir: str | Path, epoch: int) -> Path:
     path = Path(run_dir) / "samples" / f"epoch_{epoch:03d}.png"
     if not path.is_file():
         available = sorted(int(found.stem.split("_")[1]) for found in path.parent.glob("epoch_*.png"))
-        raise FileNotFoundError(f"{path} does not exist; the run has grids for epochs {available or 'none'}")
+        raise MissingError(f"{path} does not exist; the run has grids for epochs {available or 'none'}")
     return path
 
 
@@ -136,7 +137,7 @@ def compare_grids(run_dirs: dict[str, str | Path], epochs: list[int], path: str 
     from PIL import Image
 
     if not run_dirs or not epochs:
-        raise ValueError("compare_grids needs at least one run and one epoch")
+        raise UsageError("compare_grids needs at least one run and one epoch")
     rows, columns = len(run_dirs), len(epochs)
     figure, axes = pyplot.subplots(rows, columns, figsize=(3.6 * columns, 3.8 * rows), squeeze=False)
     for row, (label, run_dir) in enumerate(run_dirs.items()):
@@ -157,7 +158,7 @@ def sample_diversity(images: np.ndarray, num_pairs: int = 2000, seed: int = 0) -
     """
     images = np.asarray(images, dtype=np.float64).reshape(len(images), -1)
     if len(images) < 2:
-        raise ValueError("sample_diversity needs at least 2 images")
+        raise UsageError("sample_diversity needs at least 2 images")
     generator = np.random.default_rng(seed)
     first = generator.integers(0, len(images), num_pairs)
     second = (first + generator.integers(1, len(images), num_pairs)) % len(images)   # never the same image

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.config import DCGANConfig
+from utils.errors import UsageError
 from utils.pictures import images as image_utils
 
 # (image size, channels) each dataset is trained at in this repository (see the dataset notebooks).
@@ -23,7 +24,7 @@ DATASET_SHAPES = {"mnist": (32, 1), "fashion_mnist": (32, 1), "cifar10": (32, 3)
 def dataset_shape(dataset: str) -> tuple[int, int]:
     """(image_size, channels) of `dataset`; ValueError naming the choices for an unknown one."""
     if dataset not in DATASET_SHAPES:
-        raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(sorted(DATASET_SHAPES))}")
+        raise UsageError(f"unknown dataset {dataset!r}; choose one of: {', '.join(sorted(DATASET_SHAPES))}")
     return DATASET_SHAPES[dataset]
 
 
@@ -61,14 +62,14 @@ def concept_labels(labels=None, class_names=None, attributes=None, attribute_nam
     """
     if labels is not None:
         if class_names is None:
-            raise ValueError("class labels need their class_names")
+            raise UsageError("class labels need their class_names")
         return np.asarray(labels, dtype=np.int64), [str(name) for name in class_names]
     if attributes is None or attribute_names is None:
-        raise ValueError("concept_labels needs class labels or attributes with their names (CelebA's "
+        raise UsageError("concept_labels needs class labels or attributes with their names (CelebA's "
                          "list_attr_celeba file)")
     missing = [name for name in concept_attributes if name not in attribute_names]
     if missing:
-        raise ValueError(f"attributes {missing} not among the dataset's {list(attribute_names)}")
+        raise UsageError(f"attributes {missing} not among the dataset's {list(attribute_names)}")
     columns = [list(attribute_names).index(name) for name in concept_attributes]
     bits = (np.asarray(attributes)[:, columns] > 0).astype(np.int64)           # (N, len(columns))
     codes = bits @ (2 ** np.arange(len(columns))[::-1])                        # first attribute = high bit
@@ -87,11 +88,11 @@ def box_mask(image_size: int, boxes, count: int = 1) -> np.ndarray:
     mask = np.zeros((image_size, image_size), bool)
     for box in boxes:
         if len(box) != 4 or min(box) < 0 or box[0] + box[2] > 1 or box[1] + box[3] > 1:
-            raise ValueError(f"a box is (top, left, height, width) as fractions of the image in [0, 1], got {box}")
+            raise UsageError(f"a box is (top, left, height, width) as fractions of the image in [0, 1], got {box}")
         top, left, height, width = (int(round(value * image_size)) for value in box)
         mask[top:top + height, left:left + width] = True
     if not mask.any() or mask.all():
-        raise ValueError(f"the boxes {list(boxes)} must cover part of the image, not none or all of it")
+        raise UsageError(f"the boxes {list(boxes)} must cover part of the image, not none or all of it")
     return np.repeat(mask[None], count, axis=0)
 
 
@@ -105,10 +106,10 @@ def image_rows(rows, labels=None, title: str | None = None, tile_inches: float =
 
     rows = [np.asarray(row) for row in rows]
     if not rows or any(row.ndim != 4 or len(row) == 0 for row in rows):
-        raise ValueError("rows must be a non-empty list of non-empty (k, H, W, C) image batches")
+        raise UsageError("rows must be a non-empty list of non-empty (k, H, W, C) image batches")
     labels = list(labels) if labels is not None else [""] * len(rows)
     if len(labels) != len(rows):
-        raise ValueError(f"{len(labels)} labels for {len(rows)} rows")
+        raise UsageError(f"{len(labels)} labels for {len(rows)} rows")
     columns = max(len(row) for row in rows)
     figure, axes = pyplot.subplots(len(rows), 1, figsize=(tile_inches * columns + 1.8, tile_inches * len(rows) + 0.4),
                                    squeeze=False)

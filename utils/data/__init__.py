@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 
 from utils.data.base import RawData
+from utils.errors import UsageError
 
 # name -> "module:function"
 READERS = {
@@ -33,7 +34,7 @@ def dataset_names() -> list[str]:
 def get_reader(name: str):
     """The reader for `name`; ValueError naming the choices for an unknown one."""
     if name not in READERS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of: {', '.join(dataset_names())}")
+        raise UsageError(f"unknown dataset {name!r}; choose one of: {', '.join(dataset_names())}")
     module_name, function_name = READERS[name].split(":")
     return getattr(importlib.import_module(module_name), function_name)
 
@@ -48,5 +49,5 @@ def load_raw(name: str, source: str = "native", **kwargs) -> RawData:
 
         return load_tfds(name, **kwargs)
     if source != "native":
-        raise ValueError(f"unknown source {source!r}; choose one of: {', '.join(SOURCES)}")
+        raise UsageError(f"unknown source {source!r}; choose one of: {', '.join(SOURCES)}")
     return get_reader(name)(**kwargs)

@@ -17,13 +17,15 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from utils.errors import UsageError
+
 
 def _check_name(archive: Path, name: str) -> str:
     """The member name, normalised; ValueError when it would land outside the target."""
     cleaned = name.replace("\\", "/")
     if (cleaned.startswith("/") or (len(cleaned) > 1 and cleaned[1] == ":")
             or ".." in cleaned.split("/") or "\x00" in cleaned):
-        raise ValueError(f"{archive}: unsafe member {name!r} (absolute path or '..'); refusing to extract")
+        raise UsageError(f"{archive}: unsafe member {name!r} (absolute path or '..'); refusing to extract")
     return posixpath.normpath(cleaned)
 
 
@@ -33,7 +35,7 @@ def _check_link(archive: Path, member: tarfile.TarInfo) -> None:
     else:
         target = posixpath.normpath(member.linkname)
     if member.linkname.startswith("/") or target == ".." or target.startswith("../"):
-        raise ValueError(f"{archive}: link {member.name!r} -> {member.linkname!r} points outside the "
+        raise UsageError(f"{archive}: link {member.name!r} -> {member.linkname!r} points outside the "
                          "target folder; refusing to extract")
 
 
@@ -47,7 +49,7 @@ def check_members(archive: str | Path) -> list[str]:
                 names.append(_check_name(archive, info.filename))
                 mode = info.external_attr >> 16
                 if (mode & 0o170000) == 0o120000:  # a symlink stored in a zip by Info-ZIP
-                    raise ValueError(f"{archive}: symlink member {info.filename!r}; refusing to extract")
+                    raise UsageError(f"{archive}: symlink member {info.filename!r}; refusing to extract")
             return names
     if tarfile.is_tarfile(archive):
         with tarfile.open(archive) as bundle:
@@ -57,9 +59,9 @@ def check_members(archive: str | Path) -> list[str]:
                 if member.issym() or member.islnk():
                     _check_link(archive, member)
                 elif not (member.isfile() or member.isdir()):
-                    raise ValueError(f"{archive}: special file {member.name!r}; refusing to extract")
+                    raise UsageError(f"{archive}: special file {member.name!r}; refusing to extract")
             return names
-    raise ValueError(f"{archive}: not a zip or tar archive")
+    raise UsageError(f"{archive}: not a zip or tar archive")
 
 
 def safe_extract(archive: str | Path, target: str | Path) -> Path:
@@ -77,7 +79,7 @@ def safe_extract(archive: str | Path, target: str | Path) -> Path:
             for info in bundle.infolist():
                 destination = (root / _check_name(archive, info.filename)).resolve()
                 if root not in destination.parents and destination != root:
-                    raise ValueError(f"{archive}: member {info.filename!r} escapes {target}")
+                    raise UsageError(f"{archive}: member {info.filename!r} escapes {target}")
                 if info.is_dir():
                     destination.mkdir(parents=True, exist_ok=True)
                     continue

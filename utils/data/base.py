@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from utils.errors import MissingError, UsageError
+
 
 @dataclasses.dataclass
 class RawData:
@@ -41,7 +43,7 @@ class RawData:
     def __post_init__(self):
         if self.images is not None:
             if self.images.dtype != np.uint8 or self.images.ndim != 4:
-                raise ValueError(
+                raise UsageError(
                     f"internal: images must be uint8 (N, H, W, C), got {self.images.dtype} {self.images.shape}")
             self.num_examples = len(self.images)
 
@@ -57,9 +59,9 @@ def search_dirs(name: str, data_dir: str | Path | None, extra: tuple[str | Path,
     return dirs
 
 
-def missing_dataset_error(name: str, looked_in: list[Path], wanted: str) -> FileNotFoundError:
+def missing_dataset_error(name: str, looked_in: list[Path], wanted: str) -> MissingError:
     """The one error every reader raises when nothing was found: it names the download script."""
     places = ", ".join(str(p) for p in looked_in)
-    return FileNotFoundError(
+    return MissingError(
         f"{name}: no {wanted} found in {places}; run `bash datasets/download_{name}.sh` "
         f"or pass --data-dir pointing at the folder that holds them")

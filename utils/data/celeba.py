@@ -23,6 +23,7 @@ import numpy as np
 
 from utils.data import base
 from utils.data.images import check_args, decoded_stream, items_dataset, read_path, resize, resize_and_centre_crop
+from utils.errors import MissingError, UsageError
 
 NAME = "celeba"
 SPLITS = {"train": 0, "valid": 1, "test": 2, "all": None}
@@ -63,7 +64,7 @@ def read_attributes(path: Path) -> tuple[list[str], dict[str, np.ndarray]]:
             lines = ((parts[0], parts[1:]) for parts in (line.split() for line in handle) if parts)
         for file_name, values in lines:
             if len(values) != len(names):
-                raise ValueError(f"{path}: {file_name} has {len(values)} values for {len(names)} attributes")
+                raise UsageError(f"{path}: {file_name} has {len(values)} values for {len(names)} attributes")
             rows[file_name.strip()] = np.array([int(v) for v in values], np.int8)
     return names, rows
 
@@ -106,7 +107,7 @@ def find_images(data_dir=None) -> tuple[Path, dict[str, str], Path | None]:
                 with zipfile.ZipFile(archive) as bundle:
                     members = [m for m in bundle.namelist() if m.lower().endswith(".jpg")]
             except zipfile.BadZipFile as error:
-                raise ValueError(f"{archive}: damaged zip ({error}); delete it and run "
+                raise UsageError(f"{archive}: damaged zip ({error}); delete it and run "
                                  "`bash datasets/download_celeba.sh`") from error
             return folder, {Path(m).name: m for m in members}, archive
     raise base.missing_dataset_error(NAME, looked_in, f"{IMAGE_ZIP} or {IMAGE_FOLDER}/*.jpg")
@@ -129,7 +130,7 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
     if SPLITS[split] is not None:
         if partition_path is None:
             if split != "train":
-                raise FileNotFoundError(f"{NAME}: split {split!r} needs list_eval_partition.txt (or .csv) "
+                raise MissingError(f"{NAME}: split {split!r} needs list_eval_partition.txt (or .csv) "
                                         f"beside the images in {folder}; run `bash datasets/download_celeba.sh`")
             warnings.warn(f"{NAME}: no list_eval_partition file in {folder}; 'train' uses all images",
                           stacklevel=2)
@@ -139,7 +140,7 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
     if limit is not None:
         names = names[:limit]
     if not names:
-        raise ValueError(f"{NAME}: no images for split {split!r} in {folder}")
+        raise UsageError(f"{NAME}: no images for split {split!r} in {folder}")
 
     attributes, attribute_names = None, None
     attribute_path = _find_annotation(annotation_dirs, "list_attr_celeba")
@@ -149,7 +150,7 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
         attribute_names, rows = read_attributes(attribute_path)
         missing = [name for name in names if name not in rows]
         if missing:
-            raise ValueError(f"{attribute_path}: no attributes for {len(missing)} image(s), e.g. {missing[0]}")
+            raise UsageError(f"{attribute_path}: no attributes for {len(missing)} image(s), e.g. {missing[0]}")
         attributes = np.stack([rows[name] for name in names])
 
     if archive is None:

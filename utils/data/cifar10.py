@@ -18,6 +18,7 @@ import numpy as np
 
 from utils.data import base
 from utils.data.images import check_args
+from utils.errors import MissingError, UsageError
 
 NAME = "cifar10"
 RECORD_BYTES = 1 + 32 * 32 * 3
@@ -30,13 +31,13 @@ BINARY_MD5 = "c32a1d4ab5d03f1284b67883e8d87530"
 def parse_records(data: bytes, source: str) -> tuple[np.ndarray, np.ndarray]:
     """3073-byte records -> (uint8 images (N, 32, 32, 3), int64 labels (N,)); ValueError if malformed."""
     if len(data) == 0 or len(data) % RECORD_BYTES:
-        raise ValueError(
+        raise UsageError(
             f"{source}: {len(data)} bytes is not a whole number of {RECORD_BYTES}-byte CIFAR-10 records "
             f"(truncated or not the binary version); delete it and run `bash datasets/download_cifar10.sh`")
     records = np.frombuffer(data, np.uint8).reshape(-1, RECORD_BYTES)
     labels = records[:, 0].astype(np.int64)
     if labels.max() > 9:
-        raise ValueError(f"{source}: label byte {labels.max()} is outside 0-9; not a CIFAR-10 binary file")
+        raise UsageError(f"{source}: label byte {labels.max()} is outside 0-9; not a CIFAR-10 binary file")
     images = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
     return np.ascontiguousarray(images), labels
 
@@ -56,10 +57,10 @@ def _read_binary_archive(path: Path, names: list[str]) -> list[tuple[np.ndarray,
             members = {Path(m.name).name: m for m in bundle.getmembers() if m.isfile()}
             for name in names:
                 if name not in members:
-                    raise ValueError(f"{path}: no {name} inside; the archive is incomplete, download it again")
+                    raise UsageError(f"{path}: no {name} inside; the archive is incomplete, download it again")
                 parts.append(parse_records(bundle.extractfile(members[name]).read(), f"{path}:{name}"))
     except (tarfile.TarError, EOFError, OSError) as error:
-        raise ValueError(f"{path}: damaged archive ({error}); delete it and run "
+        raise UsageError(f"{path}: damaged archive ({error}); delete it and run "
                          "`bash datasets/download_cifar10.sh`") from error
     return parts
 
@@ -67,7 +68,7 @@ def _read_binary_archive(path: Path, names: list[str]) -> list[tuple[np.ndarray,
 def _read_python_archive(path: Path, split: str) -> list[tuple[np.ndarray, np.ndarray]]:
     digest = _md5(path)
     if digest != PYTHON_MD5:
-        raise ValueError(
+        raise UsageError(
             f"{path}: MD5 {digest} is not the published {PYTHON_MD5}; refusing to unpickle an unverified "
             f"file (unpickling can run arbitrary code). Use the binary version {BINARY_ARCHIVE}: "
             "run `bash datasets/download_cifar10.sh`")
@@ -108,7 +109,7 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
         for name in SPLIT_FILES[split]:
             path = source / name
             if not path.is_file():
-                raise FileNotFoundError(f"{path} is missing; the CIFAR-10 folder is incomplete, "
+                raise MissingError(f"{path} is missing; the CIFAR-10 folder is incomplete, "
                                         "run `bash datasets/download_cifar10.sh`")
             parts.append(parse_records(path.read_bytes(), str(path)))
     elif kind == "archive":

@@ -23,6 +23,7 @@ from utils.data.images import (
     read_path,
     resize_and_centre_crop,
 )
+from utils.errors import MissingError, UsageError
 
 
 def image_files(folder: Path) -> tuple[list[Path], int]:
@@ -61,13 +62,13 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
     """
     channels = check_args("folder", split, image_size, channels, limit)
     if data_dir is None:
-        raise ValueError("folder: pass --data-dir pointing at a folder of images (searched recursively)")
+        raise UsageError("folder: pass --data-dir pointing at a folder of images (searched recursively)")
     folder = Path(data_dir).expanduser()
     if not folder.is_dir():
-        raise FileNotFoundError(f"folder: {folder} is not a folder; pass --data-dir pointing at a folder of images")
+        raise MissingError(f"folder: {folder} is not a folder; pass --data-dir pointing at a folder of images")
     paths, others = image_files(folder)
     if not paths:
-        raise ValueError(f"folder: no images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder} "
+        raise UsageError(f"folder: no images ({', '.join(IMAGE_EXTENSIONS)}) found in {folder} "
                          f"({others} other file(s))")
     return stream_files("folder", folder, paths, others, image_size, channels, limit)
 
@@ -83,6 +84,6 @@ def load_cats(data_dir=None, split="train", image_size=32, channels=None, limit=
         if paths:
             return stream_files("cats", folder, paths, others, image_size, channels, limit)
         if data_dir is not None and folder == looked_in[0]:
-            raise ValueError(f"cats: no images found in {folder} ({others} other file(s)); "
+            raise UsageError(f"cats: no images found in {folder} ({others} other file(s)); "
                              "run `bash datasets/download_cats.sh` or point --data-dir at the image folder")
     raise base.missing_dataset_error("cats", looked_in, "cat face images")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from utils.data.base import RawData, missing_dataset_error, search_dirs
+from utils.errors import UsageError
 
 UINT8 = 0x08
 DEBIAN_FASHION_MNIST = "/usr/share/datasets/fashion-mnist"   # Debian's dataset-fashion-mnist package
@@ -36,21 +37,21 @@ def read_idx(path: str | Path) -> np.ndarray:
         with opener(path, "rb") as handle:
             data = handle.read()
     except (OSError, EOFError) as error:   # gzip raises these for truncated or non-gzip files
-        raise ValueError(f"{path}: cannot read ({error}); delete it and download it again") from None
+        raise UsageError(f"{path}: cannot read ({error}); delete it and download it again") from None
     if len(data) < 4:
-        raise ValueError(f"{path}: {len(data)} bytes is too short for an IDX header; delete it and download it again")
+        raise UsageError(f"{path}: {len(data)} bytes is too short for an IDX header; delete it and download it again")
     zero, zero2, element_type, num_dims = data[0], data[1], data[2], data[3]
     if zero or zero2 or element_type != UINT8 or not 1 <= num_dims <= 4:
-        raise ValueError(f"{path}: bad IDX magic number 0x{data[:4].hex()} (expected 0x000008NN, unsigned bytes); "
+        raise UsageError(f"{path}: bad IDX magic number 0x{data[:4].hex()} (expected 0x000008NN, unsigned bytes); "
                          "is this an MNIST-format file?")
     header_size = 4 + 4 * num_dims
     if len(data) < header_size:
-        raise ValueError(f"{path}: truncated IDX header; delete it and download it again")
+        raise UsageError(f"{path}: truncated IDX header; delete it and download it again")
     shape = struct.unpack(f">{num_dims}I", data[4:header_size])
     expected = int(np.prod(shape))
     actual = len(data) - header_size
     if actual != expected:
-        raise ValueError(f"{path}: IDX header says shape {shape} ({expected} bytes) but the file holds {actual} "
+        raise UsageError(f"{path}: IDX header says shape {shape} ({expected} bytes) but the file holds {actual} "
                          "bytes of data; it is truncated or corrupt: delete it and download it again")
     return np.frombuffer(data, dtype=np.uint8, offset=header_size).reshape(shape)
 
@@ -79,7 +80,7 @@ def load_idx_pair(name: str, data_dir=None, split: str = "train", limit: int | N
                   extra_dirs: tuple = ()) -> RawData:
     """Images (N, 28, 28, 1) uint8 and labels (N,) of one split of an MNIST-format dataset."""
     if split not in FILES:
-        raise ValueError(f"{name}: unknown split {split!r}; choose train or test")
+        raise UsageError(f"{name}: unknown split {split!r}; choose train or test")
     folders = search_dirs(name, data_dir, extra_dirs)
     image_stem, label_stem = FILES[split]
     image_path, label_path = _find(image_stem, folders), _find(label_stem, folders)
@@ -88,10 +89,10 @@ def load_idx_pair(name: str, data_dir=None, split: str = "train", limit: int | N
         raise missing_dataset_error(name, folders, f"{missing}[.gz]")
     images, labels = read_idx(image_path), read_idx(label_path)
     if images.ndim != 3 or labels.ndim != 1:
-        raise ValueError(f"{image_path}: expected an idx3 image file and an idx1 label file, "
+        raise UsageError(f"{image_path}: expected an idx3 image file and an idx1 label file, "
                          f"got {images.ndim} and {labels.ndim} dimensions")
     if len(images) != len(labels):
-        raise ValueError(f"{image_path} holds {len(images)} images but {label_path} holds {len(labels)} labels; "
+        raise UsageError(f"{image_path} holds {len(images)} images but {label_path} holds {len(labels)} labels; "
                          "they come from different downloads: fetch both again")
     if limit:
         images, labels = images[:limit], labels[:limit]

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from utils.errors import UsageError
+
 if TYPE_CHECKING:
     import tensorflow as tf
 
@@ -81,21 +83,21 @@ def to_channels(image: np.ndarray, channels: int) -> np.ndarray:
         return image
     if channels == 1:
         return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[..., None]
-    raise ValueError(f"channels must be 1 or 3, got {channels}")
+    raise UsageError(f"channels must be 1 or 3, got {channels}")
 
 
 def check_args(name: str, split: str, image_size: int, channels: int | None, limit: int | None,
                splits: tuple[str, ...] = ("train",)) -> int:
     """Validate the common reader arguments; returns the channel count (3 when None)."""
     if split not in splits:
-        raise ValueError(f"{name}: unknown split {split!r}; choose one of: {', '.join(splits)}")
+        raise UsageError(f"{name}: unknown split {split!r}; choose one of: {', '.join(splits)}")
     if int(image_size) < 1:
-        raise ValueError(f"{name}: image_size must be positive, got {image_size}")
+        raise UsageError(f"{name}: image_size must be positive, got {image_size}")
     if limit is not None and int(limit) < 1:
-        raise ValueError(f"{name}: limit must be positive, got {limit}")
+        raise UsageError(f"{name}: limit must be positive, got {limit}")
     channels = 3 if channels is None else int(channels)
     if channels not in (1, 3):
-        raise ValueError(f"{name}: channels must be 1 or 3, got {channels}")
+        raise UsageError(f"{name}: channels must be 1 or 3, got {channels}")
     return channels
 
 
@@ -113,7 +115,7 @@ class SkipCounter:
 
     def reset(self) -> None:
         with self._lock:
-            self.count, self.seen = 0, 0
+            self.count, self.seen, self.examples = 0, 0, []
 
     def tally(self, ok, last, item=b"") -> np.bool_:
         with self._lock:

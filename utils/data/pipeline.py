@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from utils.data.base import RawData
+from utils.errors import UsageError
 
 SHUFFLE_BUFFER = 10_000
 RESIZE_CHUNK = 4096
@@ -72,7 +73,7 @@ def load_scaled(dataset: str, image_size: int, channels: int, data_dir=None, spl
     if raw.images is not None:
         images = raw.images[:limit or None]
     elif not streams:
-        raise ValueError(f"{dataset}: this needs an in-memory labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
+        raise UsageError(f"{dataset}: this needs an in-memory labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
     else:
         stream = raw.stream.take(limit) if limit else raw.stream
         images = np.stack([np.asarray(image) for image in stream.as_numpy_iterator()])
@@ -84,10 +85,10 @@ def select(raw: RawData, limit: int = 0, classes: tuple[int, ...] = ()) -> RawDa
     images, labels = raw.images, raw.labels
     if classes:
         if labels is None:
-            raise ValueError(f"--classes needs labelled data, and {raw.source} has no labels")
+            raise UsageError(f"--classes needs labelled data, and {raw.source} has no labels")
         keep = np.isin(labels, np.asarray(classes))
         if not keep.any():
-            raise ValueError(f"--classes {','.join(map(str, classes))}: no image has these labels "
+            raise UsageError(f"--classes {','.join(map(str, classes))}: no image has these labels "
                              f"(labels present: {sorted(set(labels.tolist()))})")
         images, labels = images[keep], labels[keep]
     if limit:
@@ -104,6 +105,7 @@ class TrainingData:
                  limit: int = 0, classes: tuple[int, ...] = ()):
         self.batch_size, self.seed = batch_size, seed
         self.unreadable = None   # streams: the SkipCounter of files that did not decode
+        self.max_bad_share = 0.1   # the share of unreadable files a run accepts (check_readable sets it)
         self.source = raw.source
         if raw.images is not None:
             raw = select(raw, limit, classes)
@@ -113,7 +115,7 @@ class TrainingData:
             self._shuffle_buffer = self.num_examples   # in memory: a full shuffle is cheap
         else:
             if classes:
-                raise ValueError("--classes needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
+                raise UsageError("--classes needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn)")
             self.images = None
             self.unreadable = raw.unreadable
             stream = raw.stream.take(limit) if limit else raw.stream
@@ -122,24 +124,25 @@ class TrainingData:
             self._shuffle_buffer = SHUFFLE_BUFFER
         self.steps_per_epoch = self.num_examples // batch_size
         if self.steps_per_epoch == 0:
-            raise ValueError(f"{self.num_examples} images make no full batch of {batch_size}; "
+            raise UsageError(f"{self.num_examples} images make no full batch of {batch_size}; "
                              "lower --batch-size or raise --limit")
 
     def check_readable(self, max_bad_share: float = 0.1, probe: int = 256) -> None:
-        """Before training: read up to `probe` images of a stream, and raise ValueError when more than
+        """Before training: read up to `probe` images of a stream, and raise UsageError when more than
         `max_bad_share` of the files read did not decode (naming the count and three examples), or when
         none did. In-memory datasets were checked whole when they were read."""
         if self.unreadable is None:
             return
+        self.max_bad_share = max_bad_share   # the trainer holds every epoch to it too
         counter = self.unreadable
         counter.reset()
         for _ in self._base.take(probe):
             pass
-        bad, seen = counter.count, counter.seen
+        bad, seen, named = counter.count, counter.seen, counter.examples
         counter.reset()
         if seen and bad / seen > max_bad_share:
-            examples = f": e.g. {', '.join(counter.examples)}" if counter.examples else ""
-            raise ValueError(f"{bad} of the first {seen} files of {counter.source} do not decode as images "
+            examples = f": e.g. {', '.join(named)}" if named else ""
+            raise UsageError(f"{bad} of the first {seen} files of {counter.source} do not decode as images "
                              f"({bad / seen:.0%}, more than --max-bad-files {max_bad_share:g}){examples}. Remove or "
                              "replace them (or raise --max-bad-files)")
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from utils.data import base
 from utils.data.images import check_args
+from utils.errors import UsageError
 
 NAME = "svhn"
 SPLITS = ("train", "test", "extra")
@@ -24,18 +25,18 @@ def read_mat(path) -> tuple[np.ndarray, np.ndarray]:
     try:
         contents = scipy.io.loadmat(path, variable_names=("X", "y"))
     except NotImplementedError as error:  # MATLAB v7.3 (HDF5) files
-        raise ValueError(f"{path}: MATLAB v7.3 file, expected the v5 format SVHN publishes ({error})") from error
+        raise UsageError(f"{path}: MATLAB v7.3 file, expected the v5 format SVHN publishes ({error})") from error
     except Exception as error:  # scipy raises MatReadError, IndexError, ... on non-MAT bytes
-        raise ValueError(f"{path}: not a readable MAT file ({error}); delete it and run "
+        raise UsageError(f"{path}: not a readable MAT file ({error}); delete it and run "
                          "`bash datasets/download_svhn.sh`") from error
     if "X" not in contents or "y" not in contents:
-        raise ValueError(f"{path}: no X and y variables; not an SVHN cropped-digits (format 2) file")
+        raise UsageError(f"{path}: no X and y variables; not an SVHN cropped-digits (format 2) file")
     images, labels = contents["X"], np.asarray(contents["y"]).reshape(-1)
     if images.ndim != 4 or images.shape[:3] != (32, 32, 3) or images.shape[3] != len(labels):
-        raise ValueError(f"{path}: X has shape {images.shape} and y {len(labels)} labels; "
+        raise UsageError(f"{path}: X has shape {images.shape} and y {len(labels)} labels; "
                          "expected X (32, 32, 3, N) and y (N, 1)")
     if len(labels) and (labels.min() < 1 or labels.max() > 10):
-        raise ValueError(f"{path}: labels outside 1-10 ({labels.min()}..{labels.max()})")
+        raise UsageError(f"{path}: labels outside 1-10 ({labels.min()}..{labels.max()})")
     images = np.ascontiguousarray(np.asarray(images, np.uint8).transpose(3, 0, 1, 2))
     digits = np.where(labels == 10, 0, labels).astype(np.int64)
     return images, digits

@@ -28,6 +28,7 @@ from utils.data import base
 from utils.data.celeba import centre_crop
 from utils.data.fixtures import CELEBA_ATTRIBUTES
 from utils.data.images import check_args, decoded_stream, resize_and_centre_crop
+from utils.errors import MissingError, UsageError
 
 TFDS_NAMES = {
     "mnist": "mnist",
@@ -54,15 +55,15 @@ def _import_tfds():
     try:
         import tensorflow_datasets as tfds
     except ImportError as error:
-        raise ValueError("--source tfds needs the tensorflow-datasets package: "
+        raise UsageError("--source tfds needs the tensorflow-datasets package: "
                          "`pip install tensorflow-datasets`, or use --source native") from error
     return tfds
 
 
-def not_prepared_error(name: str, tfds_name: str, data_dir) -> FileNotFoundError:
+def not_prepared_error(name: str, tfds_name: str, data_dir) -> MissingError:
     """The one error for a dataset TFDS has not built: it names both fixes."""
     where = f" --data_dir {data_dir}" if data_dir is not None else ""
-    return FileNotFoundError(
+    return MissingError(
         f"{name}: TFDS has not prepared {tfds_name} in {data_dir or 'its default data_dir'}; run "
         f"`tfds build {tfds_name}{where}` on a machine with internet (and copy the folder here), "
         f"or use --source native with `bash datasets/download_{name}.sh`")
@@ -102,7 +103,7 @@ def _load_in_memory(name: str, data_dir, split: str, limit: int | None) -> base.
         image_chunks.append(images)
         label_chunks.append(labels)
     if not image_chunks:
-        raise ValueError(f"{name}: TFDS split {SPLITS[name][split]!r} of {builder.name} is empty")
+        raise UsageError(f"{name}: TFDS split {SPLITS[name][split]!r} of {builder.name} is empty")
     images = np.concatenate(image_chunks).astype(np.uint8, copy=False)
     labels = np.concatenate(label_chunks).astype(np.int64)
     return base.RawData(images=images, labels=labels, source=f"tfds:{builder.name} ({builder.data_dir})")
@@ -130,7 +131,7 @@ def _load_stream(name: str, data_dir, split: str, image_size: int, channels: int
                                   decoders={"image": tfds.decode.SkipDecoding()})
     total = _count(dataset)
     if total == 0:
-        raise ValueError(f"{name}: TFDS split {SPLITS[name][split]!r} of {builder.name} is empty")
+        raise UsageError(f"{name}: TFDS split {SPLITS[name][split]!r} of {builder.name} is empty")
     # (encoded bytes, is_last) pairs, the input of the native readers' fault-tolerant decoder
     encoded = dataset.enumerate().map(lambda index, example: (example["image"], index == total - 1))
 
@@ -139,7 +140,7 @@ def _load_stream(name: str, data_dir, split: str, image_size: int, channels: int
             return centre_crop(image, image_size)
         attributes = _celeba_attributes(data_dir, split, limit)
         if len(attributes) != total:
-            raise ValueError(f"{name}: TFDS gave {len(attributes)} attribute rows for {total} images")
+            raise UsageError(f"{name}: TFDS gave {len(attributes)} attribute rows for {total} images")
         attribute_names = list(CELEBA_ATTRIBUTES)
     else:
         def preprocess(image):
@@ -165,8 +166,8 @@ def load_tfds(name: str, data_dir=None, split: str = "train", image_size: int = 
     """
     if name not in TFDS_NAMES:
         if name in ("cats", "folder"):
-            raise ValueError(f"{name}: TFDS has no such dataset; use --source native")
-        raise ValueError(f"unknown dataset {name!r}; --source tfds offers: {', '.join(sorted(TFDS_NAMES))}")
+            raise UsageError(f"{name}: TFDS has no such dataset; use --source native")
+        raise UsageError(f"unknown dataset {name!r}; --source tfds offers: {', '.join(sorted(TFDS_NAMES))}")
     channels = check_args(name, split, image_size, channels, limit, splits=tuple(SPLITS[name]))
     limit = None if limit is None else int(limit)
     if name in STREAMED:

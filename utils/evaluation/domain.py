@@ -21,6 +21,7 @@ import keras
 import numpy as np
 from keras import layers
 
+from utils.errors import MissingError, UsageError
 from utils.evaluation import metrics
 from utils.files import atomic_path
 
@@ -79,11 +80,11 @@ def load_or_train(path: str | Path, images: np.ndarray | None = None, labels: np
     """The classifier saved at `path` (.keras), or one trained on (images, labels) and saved there."""
     path = Path(path)
     if path.suffix != ".keras":
-        raise ValueError(f"the domain classifier is saved in Keras format; give a path ending in .keras, got {path}")
+        raise UsageError(f"the domain classifier is saved in Keras format; give a path ending in .keras, got {path}")
     if path.is_file():
         return keras.models.load_model(path, safe_mode=True)
     if images is None or labels is None:
-        raise FileNotFoundError(f"no domain classifier at {path}; pass the labelled training images to train one")
+        raise MissingError(f"no domain classifier at {path}; pass the labelled training images to train one")
     model = train_domain_classifier(images, labels, epochs, seed, **train_options)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as temporary:

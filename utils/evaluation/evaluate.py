@@ -21,6 +21,7 @@ from pathlib import Path
 
 from utils.data.idx import CLASS_NAMES, MNIST_FAMILY
 from utils.data.pipeline import load_scaled
+from utils.errors import MissingError, UsageError
 from utils.evaluation import domain, features, fid, metrics, svm
 from utils.pictures.samples import generate_fake_samples
 from utils.progress import stage
@@ -34,7 +35,7 @@ def parse_metrics(text: str) -> list[str]:
     chosen = [name.strip() for name in text.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(METRICS))
     if unknown or not chosen:
-        raise ValueError(f"--metrics: unknown {', '.join(unknown) or '(none given)'}; choose from {','.join(METRICS)}")
+        raise UsageError(f"--metrics: unknown {', '.join(unknown) or '(none given)'}; choose from {','.join(METRICS)}")
     return chosen
 
 
@@ -60,7 +61,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
                               seed, log)
     generator, discriminator, config = load_networks(run_dir, raw=raw_generator)
     if config is None:
-        raise ValueError(f"{run_dir}: evaluate needs a run directory (with config.json), not a bare .keras file")
+        raise UsageError(f"{run_dir}: evaluate needs a run directory (with config.json), not a bare .keras file")
     dataset = dataset or config.dataset
     results = {"run": str(run_dir), "dataset": dataset, "seed": seed, "image_size": config.image_size,
                "generator": "raw" if raw_generator or not config.ema else f"ema {config.ema}"}
@@ -71,7 +72,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
 
     if "svm" in metric_names:
         if discriminator is None:
-            raise FileNotFoundError(f"{run_dir}: no discriminator.keras or checkpoint; the svm protocol needs D")
+            raise MissingError(f"{run_dir}: no discriminator.keras or checkpoint; the svm protocol needs D")
         started = time.perf_counter()
         table = {}
         features.set_batchnorm_statistics(discriminator, train_images)
@@ -112,7 +113,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
         results["generated_images"] = num_samples
     if "domain" in metric_names:
         if dataset not in CLASS_NAMES:
-            raise ValueError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
+            raise UsageError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
         # The file name records what it was trained on, so a classifier fit on a --train-limit subset
         # is never mistaken for the full one.
         classifier_path = cache_dir / (f"domain_classifier_{dataset}_{config.image_size}px_"
@@ -149,10 +150,10 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
 def _score_samples(samples, dataset, metric_names, data_dir, source, cache_dir, resize, allow_few, seed, log):
     """FID/KID of images made by any program, against the protocol's real set of `dataset`."""
     if dataset is None:
-        raise ValueError("evaluate --samples needs --dataset (the real images to compare with)")
+        raise UsageError("evaluate --samples needs --dataset (the real images to compare with)")
     other = sorted(set(metric_names) - {"fid", "kid"})
     if other:
-        raise ValueError(f"evaluate --samples scores fid and kid only, not {','.join(other)}; "
+        raise UsageError(f"evaluate --samples scores fid and kid only, not {','.join(other)}; "
                          "the other metrics need a run directory (--model)")
     pixels = fid.check_samples(samples, dataset, allow_few)
     channels = 1 if dataset in MNIST_FAMILY else 3

@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from utils.errors import UsageError
+
 GRID_SIZE = 4   # Sec. 5.1: "maxpooling each layers representation to produce a 4x4 spatial grid"
 
 
@@ -29,7 +31,7 @@ def feature_layer_names(discriminator: keras.Model) -> list[str]:
     names = [layer.name for layer in discriminator.layers
              if layer.name.startswith("down") and layer.name.endswith("_act")]
     if not names:
-        raise ValueError(f"{discriminator.name} has no down*_act layer; is it a DCGAN discriminator?")
+        raise UsageError(f"{discriminator.name} has no down*_act layer; is it a DCGAN discriminator?")
     return names
 
 
@@ -122,10 +124,10 @@ def baseline_features(kind: str, images: np.ndarray, config=None, seed: int = 0,
     if kind == "random_discriminator":
         from model import dcgan  # utils may build models; model/ never imports utils
         if config is None:
-            raise ValueError("baseline_features('random_discriminator') needs the run's DCGANConfig")
+            raise UsageError("baseline_features('random_discriminator') needs the run's DCGANConfig")
         keras.utils.set_random_seed(seed)
         discriminator = dcgan.build_discriminator(config)
         if statistics_images is not None:
             set_batchnorm_statistics(discriminator, statistics_images, batch_size)
         return extract_features(discriminator, images, batch_size, progress)
-    raise ValueError(f"unknown baseline {kind!r}: use 'pixels' or 'random_discriminator'")
+    raise UsageError(f"unknown baseline {kind!r}: use 'pixels' or 'random_discriminator'")

@@ -30,6 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from utils.data.idx import MNIST_FAMILY
+from utils.errors import UsageError
 from utils.evaluation import metrics
 from utils.files import atomic_path
 
@@ -40,7 +41,7 @@ MIN_SAMPLES = 2048
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
 
-class SampleError(ValueError):
+class SampleError(UsageError):
     """Samples that cannot be scored as given (shape, dtype, range, count): the message names the fix."""
 
 
@@ -109,7 +110,7 @@ def load_samples(path: str | Path) -> np.ndarray:
 def to_inception_input(pixels, resize: str = "compare_gan") -> tf.Tensor:
     """Images (N, H, W, 1 or 3) in [0, 255] (uint8 or float) -> float32 (N, 299, 299, 3) in [0, 255]."""
     if resize not in RESIZES:
-        raise ValueError(f"unknown resize {resize!r}; choose one of {', '.join(RESIZES)}")
+        raise UsageError(f"unknown resize {resize!r}; choose one of {', '.join(RESIZES)}")
     images = tf.cast(tf.convert_to_tensor(pixels), tf.float32)
     if images.shape[-1] == 1:
         images = tf.repeat(images, 3, axis=-1)

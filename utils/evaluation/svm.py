@@ -24,6 +24,8 @@ import numpy as np
 from scipy import optimize
 from sklearn import model_selection
 
+from utils.errors import UsageError
+
 DEFAULT_C_GRID = tuple(10.0 ** exponent for exponent in range(-4, 2))   # 1e-4 ... 1e1
 VALIDATION_FRACTION = 0.2
 MAX_ITERATIONS = 5000
@@ -114,7 +116,7 @@ def validation_split(train_y: np.ndarray, validation_fraction: float = VALIDATIO
     train_y = np.asarray(train_y)
     classes, counts = np.unique(train_y, return_counts=True)
     if len(classes) < 2 or counts.min() < 2:
-        raise ValueError("the SVM protocol needs at least 2 classes and 2 labelled examples per class "
+        raise UsageError("the SVM protocol needs at least 2 classes and 2 labelled examples per class "
                          f"(to carve a validation split), got class counts {dict(zip(classes.tolist(), counts.tolist()))}")
     num_validation = int(round(validation_fraction * len(train_y)))
     num_validation = min(max(num_validation, len(classes)), len(train_y) - len(classes))
@@ -190,7 +192,7 @@ def few_label_protocol(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndar
     train_y = np.asarray(train_y)
     classes, counts = np.unique(train_y, return_counts=True)
     if per_class < 2 or counts.min() < per_class:
-        raise ValueError(f"few_label_protocol: per_class must be at least 2 and at most the smallest class "
+        raise UsageError(f"few_label_protocol: per_class must be at least 2 and at most the smallest class "
                          f"size ({counts.min()}), got {per_class}")
     generator = np.random.default_rng(seed)
     results = []

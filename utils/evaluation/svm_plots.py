@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from utils.errors import UsageError
 from utils.pictures.plots import pyplot, save_figure
 
 FEATURE_SETS = {"trained_discriminator": "trained D", "random_discriminator": "random-weights D",
@@ -20,7 +21,7 @@ def few_label_key(svm_results: dict) -> str:
     """The "<N>_per_class" key of the few-label protocol in these results."""
     keys = {key for table in svm_results.values() for key in table if key.endswith("_per_class")}
     if len(keys) != 1:
-        raise ValueError(f"expected one few-label protocol in the svm results, found {sorted(keys) or 'none'}")
+        raise UsageError(f"expected one few-label protocol in the svm results, found {sorted(keys) or 'none'}")
     return keys.pop()
 
 

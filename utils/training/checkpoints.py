@@ -11,13 +11,14 @@ import keras
 import tensorflow as tf
 
 from model.config import DCGANConfig
+from utils.errors import MissingError, UsageError
 
 
 def _load_keras(path: Path) -> keras.Model:
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except (ValueError, OSError) as error:
-        raise ValueError(f"{path}: not a loadable Keras model ({str(error).splitlines()[0]})") from None
+        raise UsageError(f"{path}: not a loadable Keras model ({str(error).splitlines()[0]})") from None
 
 
 def load_networks(path: str | Path, raw: bool = False) -> tuple[keras.Model, keras.Model | None, DCGANConfig | None]:
@@ -30,10 +31,10 @@ def load_networks(path: str | Path, raw: bool = False) -> tuple[keras.Model, ker
     path = Path(path)
     if path.is_file():
         if path.suffix != ".keras":
-            raise ValueError(f"{path}: expected a run directory or a .keras file")
+            raise UsageError(f"{path}: expected a run directory or a .keras file")
         return _load_keras(path), None, None
     if not path.is_dir():
-        raise FileNotFoundError(f"{path}: no such run directory or .keras file")
+        raise MissingError(f"{path}: no such run directory or .keras file")
     config = DCGANConfig.from_json(path / "config.json") if (path / "config.json").is_file() else None
     if (path / "generator.keras").is_file():
         discriminator = _load_keras(path / "discriminator.keras") if (path / "discriminator.keras").is_file() else None
@@ -42,7 +43,7 @@ def load_networks(path: str | Path, raw: bool = False) -> tuple[keras.Model, ker
         return _load_keras(generator), discriminator, config
     latest = tf.train.latest_checkpoint(str(path / "checkpoints"))
     if config is None or latest is None:
-        raise FileNotFoundError(f"{path}: no generator.keras and no checkpoint; is this a run directory of dcgan.py train?")
+        raise MissingError(f"{path}: no generator.keras and no checkpoint; is this a run directory of dcgan.py train?")
     from model.gan import DCGAN
 
     gan = DCGAN(config)

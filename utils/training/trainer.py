@@ -2,7 +2,8 @@
 
 A run directory (see README, "Run directory"):
     config.json        the DCGANConfig of the run
-    data.json          where the images came from, how many, steps per epoch
+    data.json          where the images came from, how many, steps per epoch, versions: one record per
+                       start and resume
     checkpoints/       tf.train.Checkpoint of G, D, both optimizers, step and epoch counters, latent RNG
     history.csv        one row per step: step, epoch, d_loss, g_loss, d_real, d_fake
     losses.png         the loss curves
@@ -16,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import platform
 import shutil
 import signal
 import sys
@@ -30,7 +32,8 @@ from tqdm.auto import tqdm
 from model.config import DCGANConfig
 from model.gan import DCGAN
 from utils.data.pipeline import TrainingData
-from utils.files import atomic_path
+from utils.errors import MissingError, UsageError, environment_message
+from utils.files import atomic_path, write_atomic
 from utils.pictures.images import progress_gif, save_grid
 from utils.pictures.plots import plot_losses
 from utils.pictures.samples import latent_samples
@@ -56,7 +59,7 @@ def check_writable(folder: Path) -> None:
         probe.write_bytes(b"ok")
         probe.unlink()
     except OSError as error:
-        raise ValueError(f"cannot write to {folder} ({error.strerror}); choose another --out") from None
+        raise UsageError(f"cannot write to {folder} ({error.strerror}); choose another --out") from None
 
 
 def read_history(path: Path, up_to_step: int | None = None) -> dict[str, list]:
@@ -137,7 +140,7 @@ def check_free_space(folder: Path, checkpoint_size: int) -> None:
     needed = 5 * checkpoint_size + 50 * 2**20
     free = shutil.disk_usage(folder).free
     if free < needed:
-        raise ValueError(f"{folder} has {free / 2**20:.0f} MiB free and a run needs about {needed / 2**20:.0f} MiB "
+        raise UsageError(f"{folder} has {free / 2**20:.0f} MiB free and a run needs about {needed / 2**20:.0f} MiB "
                          "(checkpoints, samples, models); free some space or choose another --out")
 
 
@@ -149,14 +152,14 @@ def restore_latest(gan: DCGAN, manager: tf.train.CheckpointManager, log) -> str 
     """
     for path in reversed(manager.checkpoints):
         try:
-            gan.checkpoint().restore(path).expect_partial().assert_nontrivial_match()
+            gan.checkpoint().restore(path).assert_consumed()   # every object of the run, every saved value
             return path
         except (tf.errors.OpError, ValueError, AssertionError, IndexError, KeyError) as error:
             reason = (str(error).strip().splitlines() or [""])[0][:200]
             log(f"checkpoint {path} is damaged or does not fit this model ({type(error).__name__}: {reason}); "
                 "trying the one before it")
     if manager.checkpoints:
-        raise ValueError(f"none of the checkpoints in {manager.directory} can be restored (see above); "
+        raise UsageError(f"none of the checkpoints in {manager.directory} can be restored (see above); "
                          "resume with the code and options that wrote them, or start a new run with another --out")
     return None
 
@@ -190,9 +193,9 @@ class CollapseWatch:
 def prepare_run_dir(out_dir: Path, resume: bool) -> None:
     if resume:
         if not (out_dir / "config.json").is_file():
-            raise FileNotFoundError(f"{out_dir} holds no run (no config.json); start it without --resume")
+            raise MissingError(f"{out_dir} holds no run (no config.json); start it without --resume")
     elif (out_dir / "config.json").is_file():
-        raise ValueError(f"{out_dir} already holds a run; pass --resume to continue it, or choose another --out")
+        raise UsageError(f"{out_dir} already holds a run; pass --resume to continue it, or choose another --out")
     check_writable(out_dir)
     (out_dir / "samples").mkdir(exist_ok=True)
 
@@ -238,15 +241,46 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             log(f"resumed from {restored}: epoch {gan.epochs_done}, step {gan.steps_done}")
         else:
             log(f"{out_dir} has no usable checkpoint: starting from step 0")
-    history = read_history(history_path, gan.steps_done) if resume else {column: [] for column in COLUMNS}
-    config.to_json(out_dir / "config.json")
-    (out_dir / "data.json").write_text(json.dumps({
-        "num_examples": data.num_examples, "steps_per_epoch": data.steps_per_epoch,
-        "tensorflow": tf.__version__, "keras": keras.__version__}, indent=2) + "\n")
+    try:
+        return _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps_per_call, gan,
+                      manager, history_path, epoch_metrics, tensorboard_every)
+    except OSError as error:   # full disk, read-only or vanished folder: say so, keep what was written
+        message = environment_message(error)
+        if message is None:
+            raise
+        try:   # the steps trained since the last checkpoint are kept if the disk still takes one
+            if gan.steps_done and not (manager.latest_checkpoint or "").endswith(f"-{gan.steps_done}"):
+                manager.save(checkpoint_number=gan.steps_done)
+        except (OSError, tf.errors.OpError):
+            pass
+        raise TrainingStopped(f"{message}; stopped at step {gan.steps_done}. Every file written so far is whole and "
+                              f"the latest checkpoint ({manager.latest_checkpoint or 'none yet'}) is intact: fix "
+                              f"it, then resume with --resume --out {out_dir}", exit_code=4) from None
+
+
+def write_data_record(path: Path, data: TrainingData, steps_done: int) -> None:
+    """data.json: the first record of the run, and one more appended per resume (what was read, the
+    versions, when and where), so that a run resumed on another machine or TensorFlow says so."""
+    earlier = json.loads(path.read_text()) if path.is_file() else {}
+    records = earlier.get("records", [earlier] if earlier else [])   # a run of before records: its one record
+    records.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "host": platform.node(),
+                    "at_step": steps_done, "source": str(data.source), "num_examples": data.num_examples,
+                    "steps_per_epoch": data.steps_per_epoch, "python": platform.python_version(),
+                    "tensorflow": tf.__version__, "keras": keras.__version__, "numpy": np.__version__})
+    write_atomic(path, json.dumps({"records": records}, indent=2) + "\n")
+
+
+def _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps_per_call, gan, manager,
+           history_path, epoch_metrics, tensorboard_every):
+    with atomic_path(out_dir / "config.json") as temporary:
+        config.to_json(temporary)
+    write_data_record(out_dir / "data.json", data, gan.steps_done)
     latent_path = out_dir / "fixed_latent.npy"
     if not latent_path.is_file():
-        np.save(latent_path, latent_samples(GRID_SAMPLES, config.latent_dim, config.seed))
+        with atomic_path(latent_path) as temporary:
+            np.save(temporary, latent_samples(GRID_SAMPLES, config.latent_dim, config.seed))
     fixed_latent = np.load(latent_path)
+    history = read_history(history_path, gan.steps_done) if resume else {column: [] for column in COLUMNS}
 
     def save_checkpoint():
         bad = [weight.path for model in (gan.generator, gan.discriminator) for weight in model.weights
@@ -277,7 +311,8 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             done_in_epoch = gan.steps_done - int(gan.epoch_start.numpy())
             started, images_seen = time.perf_counter(), 0
             to_do = steps_per_epoch - done_in_epoch
-            unreadable_before = data.unreadable.count if data.unreadable is not None else 0
+            counter = data.unreadable
+            unreadable_before, read_before = (counter.count, counter.seen) if counter is not None else (0, 0)
             bar = tqdm(total=steps_per_epoch, initial=done_in_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
                        disable=not progress, file=sys.stderr, mininterval=1.0 if sys.stderr.isatty() else 30.0,
                        dynamic_ncols=True)
@@ -319,12 +354,24 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
                 if gan.steps_done % checkpoint_every == 0:
                     save_checkpoint()
             bar.close()
+            if counter is not None:
+                bad, read = counter.count - unreadable_before, counter.seen - read_before
+                if read and bad / read > data.max_bad_share:
+                    if images_seen:
+                        save_checkpoint()   # the steps trained on good images are kept
+                    gone = "" if Path(data.source).exists() else f"; {data.source} is not there any more"
+                    examples = f" (e.g. {', '.join(counter.examples)})" if counter.examples else ""
+                    raise TrainingStopped(
+                        f"epoch {epoch + 1}: {bad} of the {read} files read did not decode{examples}, more than "
+                        f"--max-bad-files {data.max_bad_share:g}{gone}. Stopped at step {gan.steps_done}; the latest "
+                        f"checkpoint ({manager.latest_checkpoint or 'none yet'}) is intact: fix the data, then "
+                        f"resume with --resume --out {out_dir}", exit_code=2)
             if to_do and not images_seen:
                 # Nothing to learn from: no model is written, and `done` is never printed.
                 raise TrainingStopped(
                     f"epoch {epoch + 1}: not one batch of {config.batch_size} readable images, so 0 steps were "
                     f"trained and no model was written; check the data ({data.source})", exit_code=2)
-            skipped = (data.unreadable.count - unreadable_before) if data.unreadable is not None else 0
+            skipped = (counter.count - unreadable_before) if counter is not None else 0
             gan.epoch.assign(epoch + 1)
             gan.epoch_start.assign(gan.steps_done)
             seconds = time.perf_counter() - started
