@@ -39,6 +39,13 @@ def test_shipped_model_matches_its_card_and_generates(card):
     assert images.shape == (4, config.image_size, config.image_size, config.channels)
     assert np.isfinite(images).all() and images.min() >= -1.0 and images.max() <= 1.0 and images.std() > 0.05
     assert discriminator is not None and discriminator(images).shape == (4, 1)
+    if "generator_ema.keras" in details["sha256"]:   # the average is what loads by default; raw on request
+        import keras
+
+        averaged = keras.models.load_model(card.parent / "generator_ema.keras", safe_mode=True, compile=False)
+        assert all(np.array_equal(a, b) for a, b in zip(generator.get_weights(), averaged.get_weights()))
+        raw = load_networks(card.parent, raw=True)[0]
+        assert not all(np.array_equal(a, b) for a, b in zip(raw.get_weights(), averaged.get_weights()))
 
 
 def test_generate_from_the_shipped_model_without_training(tmp_path):
