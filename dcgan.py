@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--sync-batch-norm", action="store_true", help="with several devices: BatchNorm over the "
                                                                       "global batch")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--deterministic", action="store_true",
+                       help="the same weights from the same seed on the same machine, straight or resumed "
+                            "(tf.config.experimental.enable_op_determinism; slower on GPUs)")
     train.add_argument("--out", help="run directory (default: runs/<dataset>)")
     train.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     train.add_argument("--checkpoint-every", type=positive_int, default=100, help="steps between checkpoints "
@@ -258,7 +261,8 @@ RUN_SETTINGS = {
     "sync_batch_norm": ("sync_batch_norm", bool), "seed": ("seed", int),
 }
 # Flags a resumed run takes from the command line: these three into its config (and said), the rest
-# (checkpoint and logging cadence, progress, where the data is, how the step is compiled) for this process.
+# (checkpoint and logging cadence, progress, where the data is, how the step is compiled, --deterministic)
+# for this process.
 CHANGEABLE_ON_RESUME = ("epochs", "fid_every", "fid_samples")
 
 
@@ -298,6 +302,10 @@ def command_train(args) -> int:
     from utils.training.trainer import TrainingStopped, prepare_run_dir, train
 
     out_dir = Path(args.out or Path("runs") / args.dataset)
+    if args.deterministic:   # before the data and the networks exist: every kernel and tf.data in a fixed order
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
     prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
     if args.resume:   # the run's own settings; what may change is applied and said, the rest must agree
         config = resumed_config(DCGANConfig.from_json(out_dir / "config.json"), args, out_dir)

@@ -210,31 +210,79 @@ def test_train_simultaneous_several_steps_per_call_with_xla(mnist_dir, tmp_path)
     assert _history_steps(out) == list(range(1, 9))
 
 
-def test_sigkill_mid_epoch_then_resume_continues_from_the_checkpoint(mnist_dir, tmp_path):
-    """The issue's acceptance check: kill -9 in the middle of an epoch, --resume, same counters."""
-    out = tmp_path / "run"
-    args = [sys.executable, str(REPO / "dcgan.py"), "train", "--dataset", "mnist", "--data-dir", str(mnist_dir),
-            "--epochs", "3", "--out", str(out), "--checkpoint-every", "1", *TINY]
-    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 240
-    # 4 steps per epoch: wait until a checkpoint inside epoch 2 exists, then kill without warning.
-    while time.time() < deadline and not (out / "checkpoints" / "ckpt-6.index").exists():
-        time.sleep(0.05)
+def _final_weights(run_dir):
+    import keras
+
+    return [weight for name in ("generator", "discriminator")
+            for weight in keras.saving.load_model(run_dir / f"{name}.keras", compile=False).get_weights()]
+
+
+def _registered_checkpoint(run_dir) -> int:
+    """The step of the checkpoint the manager's state file names (the one --resume starts from): a kill
+    between writing a checkpoint's files and updating that file leaves the newer files unregistered."""
+    state = (run_dir / "checkpoints" / "checkpoint").read_text().splitlines()[0]   # model_checkpoint_path: "ckpt-N"
+    return int(state.split('"')[1].split("-")[1])
+
+
+def _wait_for_checkpoint(run_dir, step, process, seconds=240):
+    """Until the run's registered checkpoint is at `step` or later (or the process ends)."""
+    state = run_dir / "checkpoints" / "checkpoint"
+    deadline = time.time() + seconds
+    while time.time() < deadline and process.poll() is None:
+        try:
+            if state.exists() and _registered_checkpoint(run_dir) >= step:
+                return
+        except (IndexError, ValueError):   # the state file caught while being replaced
+            pass
+        time.sleep(0.01)
+    raise AssertionError(f"the run in {run_dir} never registered a checkpoint at step {step}")
+
+
+def test_killed_or_stopped_mid_epoch_then_resumed_ends_with_the_weights_of_a_straight_run(mnist_dir, tmp_path):
+    """The issue's acceptance check, on weights: kill -9 in the middle of an epoch, or SIGTERM there,
+    then --resume, ends with G and D bit for bit equal to those of a run that was never interrupted
+    (--deterministic: enable_op_determinism); the SIGTERM stop leaves a checkpoint at its stop step."""
+    # 64 images in batches of 2: 32 steps per epoch, a checkpoint every 4 steps, so the checkpoints a
+    # kill can leave registered (8, 12, ..., 28) all lie inside epoch 1.
+    args = ["train", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--epochs", "2", "--width", "8",
+            "--batch-size", "2", "--checkpoint-every", "4", "--no-progress", "--tensorboard-every", "0",
+            "--deterministic"]
+    command = [sys.executable, str(REPO / "dcgan.py"), *args]
+    straight = tmp_path / "straight"
+    result = run(*args, "--out", str(straight))
+    assert result.returncode == 0, result.stderr
+    expected = _final_weights(straight)
+
+    killed = tmp_path / "killed"
+    process = subprocess.Popen([*command, "--out", str(killed)], cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _wait_for_checkpoint(killed, 8, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert (out / "checkpoints" / "ckpt-6.index").exists(), "the run never reached step 6"
-    assert not (out / "generator.keras").exists()
-    # The latest checkpoint is the one the manager's state file names: a kill between writing a
-    # checkpoint's files and updating that file leaves the newer files unregistered, and resume rightly
-    # starts from the registered one.
-    state = (out / "checkpoints" / "checkpoint").read_text().splitlines()[0]   # model_checkpoint_path: "ckpt-N"
-    killed_at = int(state.split('"')[1].split("-")[1])
-    assert 6 <= killed_at < 12
-    result = run("train", "--resume", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--out", str(out), *TINY)
-    assert result.returncode == 0, result.stderr
-    assert f"step {killed_at}" in result.stdout   # "resumed from ...: epoch E, step S"
-    assert _history_steps(out) == list(range(1, 13))
-    assert sorted(path.name for path in (out / "samples").iterdir()) == [f"epoch_00{i}.png" for i in (1, 2, 3)]
+    assert not (killed / "generator.keras").exists()
+    killed_at = _registered_checkpoint(killed)
+    assert 8 <= killed_at < 32, killed_at   # inside epoch 1, not at its end
+
+    stopped = tmp_path / "stopped"
+    process = subprocess.Popen([*command, "--out", str(stopped)], cwd=REPO, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    _wait_for_checkpoint(stopped, 8, process)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    stopped_at = int(re.search(r"stopped at step (\d+) with a checkpoint", stderr).group(1))
+    assert 8 <= stopped_at < 32, stopped_at
+    # The stop wrote its own checkpoint (and the history up to it), whatever the regular cadence.
+    assert _registered_checkpoint(stopped) == stopped_at and (stopped / "checkpoints" / f"ckpt-{stopped_at}.index").exists()
+    assert _history_steps(stopped) == list(range(1, stopped_at + 1))
+
+    for run_dir, at in ((killed, killed_at), (stopped, stopped_at)):
+        result = run(*args, "--resume", "--out", str(run_dir))
+        assert result.returncode == 0, result.stderr
+        assert f"epoch 0, step {at}" in result.stdout   # "resumed from ...: epoch E, step S"
+        assert _history_steps(run_dir) == list(range(1, 65))
+        for got, want in zip(_final_weights(run_dir), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
 
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
