@@ -42,6 +42,7 @@ num_samples = 8                 # images per row of the figures
 seed = 0
 figures_root = "figures"        # PNG figures go to <figures_root>/gradcam/
 smoke = False                   # True: a tiny copy of the dataset and a width-8 model trained on it for 1 epoch
+statistics_images = 10_000     # real training images whose BatchNorm statistics D uses in inference
 
 # %%
 import os
@@ -59,6 +60,7 @@ startup.import_tensorflow()   # oneDNN on, TensorFlow's C++ start-up lines hidde
 import keras
 import numpy as np
 
+from model import batchnorm
 from model.dcgan import last_conv_name
 from utils import notebook
 from utils.analysis import saliency, views
@@ -121,6 +123,22 @@ print(f"G {generator.count_params():,} parameters, output {generator.output_shap
       f"D {'missing' if discriminator is None else format(discriminator.count_params(), ',')}")
 
 # %% [markdown]
+# ### BatchNorm statistics of real images
+#
+# In training, each of D's BatchNorm layers keeps moving statistics of the batches it normalises: one
+# real batch and two batches of G's samples per step. Grad-CAM calls D in inference mode (`training=False`),
+# which would normalise with those mixed statistics; `model.batchnorm.with_real_statistics` gives a
+# copy of D whose statistics are the exact mean and variance over `statistics_images` real training
+# images, as the SVM protocol (and the original code) uses. The trained D itself is left as it was.
+
+# %%
+if discriminator is None:
+    raise ValueError(f"{run_dir} has no discriminator: pass a run directory, not a generator .keras file")
+statistics_set, *_ = views.load_images(dataset, data_dir, "train", limit=statistics_images)
+discriminator = batchnorm.with_real_statistics(discriminator, statistics_set)
+print(f"D's BatchNorm statistics: those of {len(statistics_set)} real training images")
+
+# %% [markdown]
 # ## Results
 #
 # Each pair of rows: the images, then the heat map over them (blue: no influence, red: the
@@ -130,8 +148,6 @@ print(f"G {generator.count_params():,} parameters, output {generator.output_shap
 # D(x) is D's probability that the image is real.
 
 # %%
-if discriminator is None:
-    raise ValueError(f"{run_dir} has no discriminator: pass a run directory, not a generator .keras file")
 layer = last_conv_name(discriminator)
 real_heat = saliency.grad_cam(discriminator, real_images, layer, target="real")
 real_probability = np.asarray(keras.ops.sigmoid(discriminator(real_images, training=False)))[:, 0]

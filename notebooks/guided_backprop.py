@@ -44,6 +44,7 @@ figures_root = "figures"        # PNG figures go to <figures_root>/guided_backpr
 smoke = False                   # True: a tiny copy of the dataset and a width-8 model trained on it for 1 epoch
 top_maps = 6                    # feature maps shown (the most active ones)
 patch_layer = "down2_act"        # layer whose maps get their top-activating real patches
+statistics_images = 10_000     # real training images whose BatchNorm statistics D uses in inference
 
 # %%
 import os
@@ -61,6 +62,7 @@ startup.import_tensorflow()   # oneDNN on, TensorFlow's C++ start-up lines hidde
 import keras
 import numpy as np
 
+from model import batchnorm
 from utils import notebook
 from utils.analysis import filters, saliency, views
 from utils.training.checkpoints import load_networks
@@ -121,6 +123,22 @@ print(f"G {generator.count_params():,} parameters, output {generator.output_shap
       f"D {'missing' if discriminator is None else format(discriminator.count_params(), ',')}")
 
 # %% [markdown]
+# ### BatchNorm statistics of real images
+#
+# In training, each of D's BatchNorm layers keeps moving statistics of the batches it normalises: one
+# real batch and two batches of G's samples per step. Guided backprop (and the top patches) calls D in inference mode (`training=False`),
+# which would normalise with those mixed statistics; `model.batchnorm.with_real_statistics` gives a
+# copy of D whose statistics are the exact mean and variance over `statistics_images` real training
+# images, as the SVM protocol (and the original code) uses. The trained D itself is left as it was.
+
+# %%
+if discriminator is None:
+    raise ValueError(f"{run_dir} has no discriminator: pass a run directory, not a generator .keras file")
+statistics_set, *_ = views.load_images(dataset, data_dir, "train", limit=statistics_images)
+discriminator = batchnorm.with_real_statistics(discriminator, statistics_set)
+print(f"D's BatchNorm statistics: those of {len(statistics_set)} real training images")
+
+# %% [markdown]
 # ## Results
 #
 # Top row: for each of the `top_maps` most active feature maps of the trained D, the image it
@@ -129,8 +147,6 @@ print(f"G {generator.count_params():,} parameters, output {generator.output_shap
 # edges and object parts of the image are what the paper's Fig. 5 shows for bedrooms.
 
 # %%
-if discriminator is None:
-    raise ValueError(f"{run_dir} has no discriminator: pass a run directory, not a generator .keras file")
 trained = saliency.guided_backprop_top_maps(discriminator, real_images, k=top_maps)
 print("maps", trained["map_indices"], "peak activations", np.round(trained["peak_activations"], 2))
 figure = views.image_rows(
@@ -142,14 +158,15 @@ notebook.show_figure(figure, figures / "guided_backprop_trained.png")
 # %% [markdown]
 # ## Analysis
 #
-# The baseline of Fig. 5: the same architecture with random weights (seeded), the same images.
+# The baseline of Fig. 5: the same architecture with random weights (seeded), the same images, and
+# BatchNorm statistics of the same real images as the trained D's (as the SVM protocol's random D).
 # Its most active maps respond to whatever the random filters happen to match, so the gradients
 # look like noise or the image's raw intensity, without the part-like structure of the trained
 # D. Peak activations are printed for scale.
 
 # %%
 keras.utils.set_random_seed(seed)
-random_discriminator = saliency.random_like(discriminator)
+random_discriminator = batchnorm.with_real_statistics(saliency.random_like(discriminator), statistics_set)
 baseline = saliency.guided_backprop_top_maps(random_discriminator, real_images, k=top_maps)
 print("maps", baseline["map_indices"], "peak activations", np.round(baseline["peak_activations"], 2))
 figure = views.image_rows(

@@ -63,6 +63,7 @@ startup.import_tensorflow()   # oneDNN on, TensorFlow's C++ start-up lines hidde
 import keras
 import numpy as np
 
+from model import batchnorm
 from utils import notebook
 from utils.analysis import memorisation, views
 from utils.pictures.images import save_png
@@ -138,6 +139,21 @@ print(f"G {generator.count_params():,} parameters, output {generator.output_shap
       f"D {'missing' if discriminator is None else format(discriminator.count_params(), ',')}")
 
 # %% [markdown]
+# ### BatchNorm statistics of real images
+#
+# In training, each of D's BatchNorm layers keeps moving statistics of the batches it normalises: one
+# real batch and two batches of G's samples per step. The feature-space search calls D in inference mode (`training=False`),
+# which would normalise with those mixed statistics; `model.batchnorm.with_real_statistics` gives a
+# copy of D whose statistics are the exact mean and variance over the `num_train` reference real training
+# images, as the SVM protocol (and the original code) uses. The trained D itself is left as it was.
+
+# %%
+if discriminator is None:
+    raise ValueError(f"{run_dir} has no discriminator: pass a run directory, not a generator .keras file")
+discriminator = batchnorm.with_real_statistics(discriminator, train_images)
+print(f"D's BatchNorm statistics: those of {len(train_images)} real training images")
+
+# %% [markdown]
 # ## Results
 #
 # One row per sample: the sample, a blank tile, then its nearest training images, nearest first.
@@ -146,8 +162,6 @@ print(f"G {generator.count_params():,} parameters, output {generator.output_shap
 # same overall brightness and layout; D's features group images that D treats alike.
 
 # %%
-if discriminator is None:
-    raise ValueError(f"{run_dir} has no discriminator: pass a run directory, not a generator .keras file")
 samples, _ = generate_fake_samples(generator, num_samples, seed=seed + 1)
 for space in ("pixel", "features"):
     indices, distances = memorisation.nearest_training_images(samples, train_images, k=neighbours, space=space,
@@ -161,17 +175,23 @@ for space in ("pixel", "features"):
 #
 # The nearest-neighbour score of the original code: how far samples are from their nearest
 # held-out real image, against how far held-out real images are from their nearest training
-# image (equal numbers of samples and held-out images, so the two distances are comparable).
+# image. The expected nearest distance shrinks as the searched set grows, so both searches get
+# sets of one size (`num_score` held-out images, and as many training images) and as many queries.
 # A ratio near 1: samples sit as close to real data as real data does; well below 1: samples
 # (nearly) copy real images; well above 1: samples are far from anything real (poor samples).
-# The histogram shows the two distributions of nearest distances to the reference set.
+# The copy score asks the memorisation question directly: samples and held-out real images, as
+# many of each, searched among the same `num_train` training images. The histogram shows its two
+# distributions of nearest distances.
 
 # %%
 from matplotlib import pyplot
 
 score_samples, _ = generate_fake_samples(generator, len(held_out), seed=seed + 2)
 score = memorisation.nearest_neighbour_score(score_samples, held_out, train_images)
-print({key: round(value, 3) for key, value in score.items()})
+print("nearest-neighbour score:", {key: round(value, 3) for key, value in score.items()})
+copies = memorisation.copy_score(score_samples, train_images, held_out)
+print(f"copy score ({len(held_out)} samples and {len(held_out)} held-out images among {len(train_images)} "
+      "training images):", {key: round(value, 3) for key, value in copies.items()})
 _, sample_distances = memorisation.nearest_neighbours(score_samples, train_images)
 _, real_distances = memorisation.nearest_neighbours(held_out, train_images)
 figure, axis = pyplot.subplots(figsize=(6, 3.2))

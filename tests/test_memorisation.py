@@ -50,7 +50,8 @@ def test_score_is_near_zero_for_copies_and_near_one_for_fresh_samples():
     fresh = rng.uniform(-1, 1, size=held_out.shape).astype(np.float32)
     copied = memorisation.nearest_neighbour_score(copies, held_out, training)
     unrelated = memorisation.nearest_neighbour_score(fresh, held_out, training)
-    assert set(copied) == {"samples_to_held_out", "held_out_to_training", "ratio"}
+    assert set(copied) == {"samples_to_held_out", "held_out_to_training", "ratio", "reference_images"}
+    assert copied["reference_images"] == 100
     assert copied["ratio"] < 0.01
     assert unrelated["ratio"] > 0.8
     assert unrelated["samples_to_held_out"] > 100 * copied["samples_to_held_out"]
@@ -65,3 +66,17 @@ def test_neighbour_grid_layout():
     np.testing.assert_array_equal(grid[2:10, 2:10], 0)                                         # the black sample
     np.testing.assert_array_equal(grid[2:10, 12:20], 255)                                      # the blank tile
     np.testing.assert_allclose(grid[12:20, 22:30], np.rint((images[2] + 1) * 127.5), atol=0)  # row 1, neighbour 1
+
+
+def test_score_compares_references_of_equal_size():
+    """Real images scored as samples give a ratio near 1 only if both searches have as many references:
+    against all 4,000 training images the real-vs-real distance would be smaller, and the ratio biased up."""
+    images = training_set(6000, size=2)   # 4 values: nearest distances depend strongly on the reference count
+    training, held_out, more_real = images[:4000], images[4000:5000], images[5000:]
+    score = memorisation.nearest_neighbour_score(more_real, held_out, training)
+    assert score["ratio"] == pytest.approx(1.0, abs=0.06)
+    _, all_training = memorisation.nearest_neighbours(held_out, training)
+    biased = score["samples_to_held_out"] / all_training.mean()
+    assert biased > 1.25   # about 4 ** (1 / 4) = 1.41 in 4 dimensions
+    with pytest.raises(ValueError, match="at least as many training images"):
+        memorisation.nearest_neighbour_score(more_real, held_out, training[:50])

@@ -8,6 +8,7 @@ starts a kernel (5-10 s) and TensorFlow, so the whole module takes a few minutes
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,8 @@ ANALYSIS_RUNS = {
     "memorisation": ({}, {"nearest_pixel.png", "nearest_features.png", "nn_distances.png"}),
     "feature_classification": ({}, {"svm_accuracy.png", "svm_c_choice.png"}),
 }
+# The analyses that call D with training=False (model.batchnorm.with_real_statistics first).
+INFERENCE_MODE_D = ("gradcam", "guided_backprop", "memorisation")
 ANALYSIS_NOTEBOOKS = ["gradcam", "guided_backprop", "latent_walk", "vector_arithmetic", "forgetting_objects",
                       "memorisation", "feature_classification"]
 # The 2021 report's studies: each trains its variants in smoke mode and compares them.
@@ -191,6 +194,9 @@ def test_analysis_notebook_runs_in_smoke_mode(run, tmp_path, monkeypatch):
     assert {path.name for path in figures.iterdir()} == expected_figures
     assert all(path.read_bytes().startswith(b"\x89PNG") for path in figures.iterdir())
     assert list(tmp_path.glob("*_smoke_run_*")), "the smoke model was not trained under TMPDIR"
+    if name in INFERENCE_MODE_D:   # D in inference mode normalises with real images' statistics
+        printed = "".join(output.get("text", "") for cell in book.cells for output in cell.get("outputs", []))
+        assert re.search(r"D's BatchNorm statistics: those of [1-9]\d* real training images", printed), printed
 
 
 @pytest.mark.parametrize("name", STUDY_RUNS)

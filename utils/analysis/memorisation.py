@@ -99,16 +99,21 @@ def nearest_training_images(samples, training_images, k: int = 1, space: str = "
 
 
 def nearest_neighbour_score(samples, held_out_images, training_images, chunk_size: int = 1024) -> dict:
-    """The original code's nearest-neighbour distance score, with its real-vs-real reference.
+    """The original code's nearest-neighbour distance score, with a real-vs-real reference of equal size.
 
     `samples_to_held_out`: mean distance from each sample to its nearest held-out real image
-    (dcgan_code's `nnd_score(held_out, samples)`); `held_out_to_training`: the same from held-out
-    reals to training reals. A `ratio` near 1 means samples sit as close to real data as real data
-    does; near 0 means samples (nearly) copy real images. Use equal numbers of samples and
-    held-out images: the expected nearest distance shrinks as the reference set grows.
+    (dcgan_code's `nnd_score(held_out, samples)`); `held_out_to_training`: the same from the held-out
+    reals to as many training reals (the first len(held_out_images)): the expected nearest distance
+    shrinks as the reference set grows, so both searches get references of one size (`reference_images`),
+    and as many queries (pass as many samples as held-out images). A `ratio` near 1 means samples sit
+    as close to real data as real data does; near 0 means samples (nearly) copy real images.
     """
-    return _distance_ratio("samples_to_held_out", (samples, held_out_images),
-                           (held_out_images, training_images), chunk_size)
+    if len(training_images) < len(held_out_images):
+        raise UsageError(f"{len(training_images)} training images for {len(held_out_images)} held-out ones: the "
+                         "real-vs-real reference needs at least as many training images")
+    score = _distance_ratio("samples_to_held_out", (samples, held_out_images),
+                            (held_out_images, training_images[:len(held_out_images)]), chunk_size)
+    return {**score, "reference_images": len(held_out_images)}
 
 
 def copy_score(samples, training_images, held_out_images, chunk_size: int = 1024) -> dict:

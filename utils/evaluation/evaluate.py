@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from model import batchnorm
 from utils.data.idx import CLASS_NAMES, MNIST_FAMILY
 from utils.data.pipeline import load_scaled
 from utils.errors import MissingError, UsageError
@@ -75,7 +76,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
             raise MissingError(f"{run_dir}: no discriminator.keras or checkpoint; the svm protocol needs D")
         started = time.perf_counter()
         table = {}
-        features.set_batchnorm_statistics(discriminator, train_images)
+        batchnorm.set_batchnorm_statistics(discriminator, train_images)   # real images' statistics
         candidates = {
             "trained_discriminator": lambda images, advance: features.extract_features(
                 discriminator, images, progress=advance),

@@ -8,9 +8,9 @@ total number of maps over the layers: 28,672 for the paper's ImageNet-1k D; for 
 W it is 16 (W + 2W + 4W) = 112 W, at 64 px 16 (W + 2W + 4W + 8W) = 240 W.
 
 BatchNorm: the features are computed with `training=False`, so each BatchNorm layer normalises with
-its moving statistics. `set_batchnorm_statistics` first replaces those by the exact mean and variance
-over the training images, following the original code (Newmu/dcgan_code), which computes BatchNorm
-statistics over the training set for inference rather than per batch.
+its moving statistics. `model.batchnorm.set_batchnorm_statistics` first replaces those by the exact
+mean and variance over the training images, following the original code (Newmu/dcgan_code), which
+computes BatchNorm statistics over the training set for inference rather than per batch.
 
 Layers are found by name: `down{i}_act` (after each convolution `down{i}` and BatchNorm `down{i}_bn`).
 """
@@ -21,6 +21,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from model.batchnorm import set_batchnorm_statistics
 from utils.errors import UsageError
 
 GRID_SIZE = 4   # Sec. 5.1: "maxpooling each layers representation to produce a 4x4 spatial grid"
@@ -61,7 +62,7 @@ def extract_features(discriminator: keras.Model, images: np.ndarray, batch_size:
                      progress=None) -> np.ndarray:
     """Sec. 5.1 features of images (N, S, S, C) in [-1, 1] -> float32 (N, feature_dimension(D)).
 
-    Inference mode (`training=False`): call `set_batchnorm_statistics` first for the paper's recipe.
+    Inference mode (`training=False`): call `model.batchnorm.set_batchnorm_statistics` first for the paper's recipe.
     `progress(n)`, when given, is called with each batch's size.
     """
     extractor = feature_extractor(discriminator)
@@ -74,39 +75,6 @@ def extract_features(discriminator: keras.Model, images: np.ndarray, batch_size:
         if progress is not None:
             progress(len(batches[-1]))
     return np.concatenate(batches)
-
-
-def set_batchnorm_statistics(discriminator: keras.Model, images: np.ndarray, batch_size: int = 256) -> dict:
-    """Set every BatchNorm layer's moving mean/variance to the exact statistics over `images`.
-
-    images: training images (N, S, S, C) in [-1, 1]. Layers are handled in order, each one's input
-    computed with the earlier layers already fixed, so the statistics are those that inference
-    (`training=False`) will actually see. The variance is the population variance (divide by N), as
-    BatchNorm uses in training. Returns {layer name: number of images}; D is changed in place.
-    """
-    batchnorm_indices = [index for index, layer in enumerate(discriminator.layers)
-                         if isinstance(layer, keras.layers.BatchNormalization)]
-    for index in batchnorm_indices:
-        layer = discriminator.layers[index]
-        if index == 0:
-            raise ValueError("set_batchnorm_statistics: a BatchNorm layer directly on the input is not supported")
-        before = keras.Model(discriminator.inputs[0], discriminator.layers[index - 1].output)
-        count, mean, squared_deviations = 0, 0.0, 0.0
-        for start in range(0, len(images), batch_size):
-            activations = before(np.asarray(images[start:start + batch_size], np.float32), training=False)
-            activations = np.asarray(activations, np.float64).reshape(-1, activations.shape[-1])
-            batch_count, batch_mean = len(activations), activations.mean(axis=0)
-            batch_squared_deviations = ((activations - batch_mean) ** 2).sum(axis=0)
-            # Chan et al.'s pairwise update: exact in float64 without keeping all activations in memory.
-            delta = batch_mean - mean
-            total = count + batch_count
-            mean = mean + delta * batch_count / total
-            squared_deviations = (squared_deviations + batch_squared_deviations
-                                  + delta ** 2 * count * batch_count / total)
-            count = total
-        layer.moving_mean.assign(np.asarray(mean, np.float32))
-        layer.moving_variance.assign(np.asarray(squared_deviations / count, np.float32))
-    return {discriminator.layers[index].name: len(images) for index in batchnorm_indices}
 
 
 def baseline_features(kind: str, images: np.ndarray, config=None, seed: int = 0, batch_size: int = 256,
