@@ -3,6 +3,7 @@
 #   make test       virtual environment + Fashion-MNIST + lint + the test suite
 #   make notebooks  after editing a notebook (.ipynb in Jupyter, or its .py source): sync the pair, strip outputs
 #   make figures    re-run the notebooks with their full parameters into figures/
+#   make readme-numbers  the README's cheap numbers and pictures, from the shipped 5-epoch model
 PYTHON_SYSTEM ?= python3
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -11,7 +12,7 @@ DEMO_EPOCHS ?= 5
 DEMO_OUT ?= runs/demo
 SHIPPED_MODEL := fashion_mnist_dcgan_5ep
 
-.PHONY: demo test lint notebooks venv data tools figures clean-venv
+.PHONY: demo test lint notebooks venv data tools figures readme-numbers clean-venv
 
 venv: $(VENV)/.installed
 
@@ -63,6 +64,24 @@ lint: venv
 NOTEBOOKS ?=
 figures: venv data
 	$(PYTHON) notebooks/run_all.py $(NOTEBOOKS)
+
+# The README's numbers and pictures that take minutes, not hours, regenerated from the current code on the
+# shipped 5-epoch model (the `make demo` run): the analysis notebooks' figures and printed numbers (their
+# executed copies in runs/notebooks/executed/), the domain classifier's mode coverage, and generate's
+# walks and arithmetic. Training runs and 10,000-sample FIDs are not cheap: the README names their commands.
+README_MODEL := saved_models/$(SHIPPED_MODEL)
+README_NOTEBOOKS := gradcam guided_backprop latent_walk vector_arithmetic memorisation
+# The README's forgetting study removes the maps that draw the sleeves (two boxes), not the default top half.
+SLEEVES := [[0.25, 0.0, 0.5, 0.25], [0.25, 0.75, 0.5, 0.25]]
+readme-numbers: venv data
+	$(PYTHON) notebooks/run_all.py $(README_NOTEBOOKS) -p dataset fashion_mnist -p model $(README_MODEL)
+	$(PYTHON) notebooks/run_all.py forgetting_objects -p dataset fashion_mnist -p model $(README_MODEL) \
+		-p boxes "$(SLEEVES)"
+	$(PYTHON) dcgan.py evaluate --model $(README_MODEL) --metrics domain --num-samples 10000 --out runs/readme/domain.json
+	$(PYTHON) dcgan.py generate --model $(README_MODEL) --n 8 --walk spherical --steps 8 --out figures/generate/walk.png
+	$(PYTHON) dcgan.py generate --model $(README_MODEL) --n 8 --walk dimension --dim 7 --out figures/generate/z7.png
+	$(PYTHON) dcgan.py generate --model $(README_MODEL) --arithmetic "Ankle boot - Sneaker + Sandal" \
+		--out figures/generate/arithmetic.png
 
 # Each notebook is a pair, notebooks/<name>.py (percent format) and <name>.ipynb: bring an edit of either
 # into the other (jupytext keeps the newer one), then commit the .ipynb without outputs.

@@ -33,7 +33,9 @@
 #
 # The next cell holds the parameters (tagged `parameters`: `papermill -p NAME VALUE` overrides them).
 # `model` is a run directory written by a dataset notebook or `python dcgan.py train`; by default
-# the notebook reads `runs/notebooks/<dataset>/`, so run the dataset notebook first.
+# the notebook reads `runs/notebooks/<dataset>/` if the dataset notebook wrote it, else the model
+# that ships for the dataset (Fashion-MNIST: `saved_models/fashion_mnist_dcgan_ema_20ep`, 20 epochs,
+# G's moving average); for other datasets, run the dataset notebook first.
 # `smoke = True` trains a width-8 model for one epoch on a tiny native-format copy of the dataset
 # instead: the notebook's own test, whose pictures show the mechanics, not results. On
 # Fashion-MNIST, for example:
@@ -41,7 +43,7 @@
 #     papermill notebooks/forgetting_objects.ipynb /tmp/forgetting_objects.ipynb -p dataset fashion_mnist -p model runs/notebooks/fashion_mnist
 
 # %% tags=["parameters"]
-model = None                    # run directory to analyse; None: runs/notebooks/<dataset> (smoke: one trained here)
+model = None                    # run directory to analyse; None: runs/notebooks/<dataset>, else the shipped model (smoke: one trained here)
 dataset = "lsun_bedroom"        # the paper's Fig. 6 dataset; fashion_mnist is the one we can train on a CPU
 data_dir = None                 # the dataset's files; None: datasets/<dataset>/, then system copies
 num_samples = 150               # samples the regression is fitted on (Sec. 6.3.1: 150)
@@ -106,7 +108,7 @@ elif smoke:
     run_dir = Path(tempfile.mkdtemp(prefix=f"{dataset}_smoke_run_")) / dataset
     print(config)
 else:
-    run_dir = Path("runs/notebooks") / dataset
+    run_dir = notebook.default_run(dataset)
 print("run:", run_dir)
 
 # %% [markdown]

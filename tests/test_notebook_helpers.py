@@ -77,3 +77,12 @@ def test_training_data_follows_the_config(mnist_dir):
 def test_epoch_grids_needs_a_finished_epoch(tmp_path):
     with pytest.raises(FileNotFoundError, match="epoch_"):
         notebook.epoch_grids(tmp_path)
+
+
+def test_analysis_notebooks_default_to_the_dataset_notebooks_run_else_the_shipped_model(tmp_path):
+    runs = tmp_path / "runs"
+    shipped = notebook.default_run("fashion_mnist", runs)
+    assert shipped == notebook.SHIPPED_MODELS["fashion_mnist"] and (shipped / "generator_ema.keras").is_file()
+    assert notebook.default_run("svhn", runs) == runs / "svhn"   # nothing ships: the path the error will name
+    (runs / "fashion_mnist").mkdir(parents=True)
+    assert notebook.default_run("fashion_mnist", runs) == runs / "fashion_mnist"

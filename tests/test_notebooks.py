@@ -231,3 +231,37 @@ def test_fashion_mnist_notebook_on_the_real_data(tmp_path, monkeypatch):
     assert "256 training images, 4 steps of 64 per epoch" in text_output(book)
     assert {path.name for path in (tmp_path / "figures" / "fashion_mnist").iterdir()} == DATASET_FIGURES
     assert (tmp_path / "runs" / "fashion_mnist" / "generator.keras").is_file()
+
+
+def test_make_readme_numbers_runs_notebooks_and_commands_that_exist():
+    """Every line of `make readme-numbers`: the notebooks it names exist (run_all.py's plan accepts them)
+    with the parameters they declare, and each dcgan.py command parses, on a model that ships."""
+    import shlex
+
+    sys.path.insert(0, str(REPO))
+    import dcgan
+
+    run_all = load_script("run_all")
+    lines = subprocess.run(["make", "--no-print-directory", "-n", "readme-numbers", f"VENV={Path(sys.prefix)}"],
+                           cwd=REPO, capture_output=True, text=True, check=True).stdout
+    commands = [shlex.split(line) for line in lines.replace("\\\n", " ").splitlines()
+                if "run_all.py" in line or "dcgan.py" in line]
+    notebooks = [command for command in commands if command[1].endswith("run_all.py")]
+    assert notebooks and len(commands) >= len(notebooks) + 3
+    named = set()
+    for command in notebooks:
+        arguments = command[2:]
+        names = arguments[:arguments.index("-p")]
+        parameters = dict(zip(arguments[arguments.index("-p") + 1::3], arguments[arguments.index("-p") + 2::3]))
+        named |= set(names)
+        assert (REPO / parameters["model"] / "discriminator.keras").is_file()
+        for source, _, _ in run_all.plan(names, {key: run_all.parse_value(value) for key, value in parameters.items()},
+                                         run_all.DEFAULT_OUTPUT):
+            declared = next(cell.source for cell in nbformat.read(source, as_version=4).cells
+                            if cell.metadata.get("tags") == ["parameters"])
+            assert all(re.search(rf"^{name} = ", declared, re.MULTILINE) for name in parameters), source.name
+    assert {"gradcam", "guided_backprop", "memorisation", "forgetting_objects"} <= named
+    for command in commands:
+        if command[1] == "dcgan.py":
+            args = dcgan.build_parser().parse_args(command[2:])   # SystemExit (a failure) on a wrong flag
+            assert (REPO / args.model).is_dir()

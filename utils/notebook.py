@@ -15,6 +15,20 @@ from utils.data.idx import MNIST_FAMILY
 from utils.errors import MissingError, UsageError
 
 SAVED_MODELS = Path(__file__).resolve().parents[1] / "saved_models"
+# The trained model that ships for a dataset (saved_models/README.md): what an analysis notebook reads
+# when no dataset notebook has trained a run of its own yet.
+SHIPPED_MODELS = {"fashion_mnist": SAVED_MODELS / "fashion_mnist_dcgan_ema_20ep"}
+
+
+def default_run(dataset: str, runs: str | Path = "runs/notebooks") -> Path:
+    """The run an analysis notebook reads when not told: the dataset notebook's `runs/notebooks/<dataset>`
+    if it exists, else the model that ships for the dataset, else that (missing) path, which the loader
+    names in its error."""
+    own = Path(runs) / dataset
+    shipped = SHIPPED_MODELS.get(dataset)
+    if not own.exists() and shipped is not None and shipped.is_dir():
+        return shipped
+    return own
 
 
 def smoke_data_dir(dataset: str, folder: str | Path, num_images: int = 64) -> Path:
