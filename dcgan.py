@@ -139,7 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                          "GPUs, slower on CPUs; `dcgan.py bench --xla` measures it")
     train.add_argument("--strategy", choices=("default", "mirrored", "multiworker"), default="default",
                        help="one device (default), all GPUs of this machine (mirrored), or several machines "
-                            "named in TF_CONFIG (multiworker); the batch is global")
+                            "(multiworker, see --cluster; start the same command on each). --batch-size stays the "
+                            "global batch, split over the replicas, and the learning rate is not rescaled")
+    train.add_argument("--cluster", choices=("tf_config", "slurm"), default="tf_config",
+                       help="with --strategy multiworker: the workers from the TF_CONFIG environment variable "
+                            "(default; what Kubernetes' training operators and Vertex AI set) or from the Slurm job")
     train.add_argument("--sync-batch-norm", action="store_true", help="with several devices: BatchNorm over the "
                                                                       "global batch")
     train.add_argument("--seed", type=int, default=0)
@@ -296,17 +300,22 @@ def resumed_config(config, args, out_dir: Path):
 
 def command_train(args) -> int:
     from model.config import DCGANConfig
-    from model.gan import make_strategy
+    from model.gan import is_chief, make_strategy, worker_count
     from utils.data import load_raw
     from utils.data.pipeline import TrainingData
     from utils.training.trainer import TrainingStopped, prepare_run_dir, train
 
     out_dir = Path(args.out or Path("runs") / args.dataset)
+    # Before any other TensorFlow op of this process: a multi-worker strategy configures the runtime's
+    # collective ops, which is only possible while nothing has run yet.
+    strategy = make_strategy(args.strategy, args.cluster)
     if args.deterministic:   # before the data and the networks exist: every kernel and tf.data in a fixed order
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
-    prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
+    chief = is_chief(strategy)   # in a cluster only the chief writes the run directory
+    if chief:
+        prepare_run_dir(out_dir, args.resume)   # an existing run or an unwritable folder fails now, not after loading
     if args.resume:   # the run's own settings; what may change is applied and said, the rest must agree
         config = resumed_config(DCGANConfig.from_json(out_dir / "config.json"), args, out_dir)
         raw = load_raw(config.dataset, source=config.source, data_dir=args.data_dir, split=args.split,
@@ -326,11 +335,13 @@ def command_train(args) -> int:
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     data.check_readable(args.max_bad_files)   # before anything is written into the run directory
-    print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch; "
-          f"run directory {out_dir}", flush=True)
+    workers = worker_count(strategy)
+    print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch"
+          + (f" of {config.batch_size} images over {workers} workers" if workers > 1 else "")
+          + f"; run directory {out_dir}" + ("" if chief else " (written by the chief)"), flush=True)
     log = lambda line: print(line, flush=True)  # noqa: E731
     epoch_metrics = None
-    if config.fid_every:
+    if config.fid_every and chief:
         from utils.evaluation.fid import training_metrics
 
         # Real-set features are cached where evaluate caches them ($DCGAN_CACHE_DIR, else saved_models/).
@@ -338,12 +349,15 @@ def command_train(args) -> int:
         epoch_metrics = training_metrics(config, data_dir=args.data_dir, cache_dir=cache_dir, log=log)
     try:
         train(config, data, out_dir, resume=args.resume, checkpoint_every=args.checkpoint_every,
-              progress=not args.no_progress, log=log, strategy=make_strategy(args.strategy),
+              progress=not args.no_progress and chief, log=log, strategy=strategy,
               steps_per_call=args.steps_per_call, jit_compile=args.xla, epoch_metrics=epoch_metrics,
               tensorboard_every=args.tensorboard_every)
     except TrainingStopped as stopped:
         print(f"dcgan.py: {stopped}", file=sys.stderr)
         return stopped.exit_code
+    if not chief:
+        print(f"done: worker's part of the run in {out_dir} finished (the chief wrote it)")
+        return 0
     print(f"done: samples in {out_dir / 'samples'}, {out_dir / 'progress.gif'}, {out_dir / 'losses.png'}, "
           f"models {out_dir / 'generator.keras'} and {out_dir / 'discriminator.keras'}")
     return 0

@@ -24,6 +24,9 @@ with `sync_batch_norm`, whose BatchNorm statistics are those of the global batch
 
 from __future__ import annotations
 
+import json
+import os
+
 import keras
 import tensorflow as tf
 
@@ -32,18 +35,84 @@ from model.dcgan import build_discriminator, build_generator
 from utils.errors import UsageError
 
 STRATEGIES = ("default", "mirrored", "multiworker")
+CLUSTERS = ("tf_config", "slurm")
+TF_CONFIG_EXAMPLE = ('TF_CONFIG=\'{"cluster": {"worker": ["host1:23450", "host2:23450"]}, '
+                     '"task": {"type": "worker", "index": 0}}\' (index 1 on the second machine)')
 
 
-def make_strategy(name: str) -> tf.distribute.Strategy | None:
+def check_tf_config(text: str | None) -> dict:
+    """TF_CONFIG's cluster and task, checked: one line naming the variable and an example for anything
+    MultiWorkerMirroredStrategy would trip over (missing, not JSON, no worker list, a task not in it)."""
+    def refuse(reason):
+        raise UsageError(f"--strategy multiworker: {reason}; set it in every worker's environment, e.g. "
+                         f"{TF_CONFIG_EXAMPLE}")
+
+    if not text:
+        refuse("TF_CONFIG is not set")
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as error:
+        refuse(f"TF_CONFIG is not JSON ({error.msg} at character {error.pos})")
+    if not isinstance(config, dict) or not isinstance(config.get("cluster"), dict):
+        refuse("TF_CONFIG has no \"cluster\" object")
+    cluster, task = config["cluster"], config.get("task")
+    if not all(isinstance(cluster.get(kind, []), list) for kind in cluster) or not (
+            cluster.get("worker") or cluster.get("chief")):
+        refuse("TF_CONFIG's cluster lists no \"worker\" (or \"chief\") addresses")
+    if not isinstance(task, dict) or "type" not in task or "index" not in task:
+        refuse("TF_CONFIG has no \"task\" with a \"type\" and an \"index\"")
+    members = cluster.get(task["type"])
+    if not isinstance(members, list) or not isinstance(task["index"], int) or not 0 <= task["index"] < len(members):
+        refuse(f"TF_CONFIG's task {task['type']} {task['index']} is not in its cluster ({json.dumps(cluster)})")
+    return config
+
+
+def cluster_resolver(cluster: str = "tf_config"):
+    """The cluster of a multi-worker run: from TF_CONFIG (what Kubernetes' training operators and Vertex AI
+    set), or from the Slurm job this process runs in."""
+    if cluster == "tf_config":
+        check_tf_config(os.environ.get("TF_CONFIG"))
+        return tf.distribute.cluster_resolver.TFConfigClusterResolver()
+    if cluster == "slurm":
+        if "SLURM_JOB_ID" not in os.environ:
+            raise UsageError("--cluster slurm: this process is not in a Slurm job (no SLURM_JOB_ID); start it with "
+                             "srun inside an sbatch or salloc allocation, one task per worker")
+        return tf.distribute.cluster_resolver.SlurmClusterResolver()
+    raise UsageError(f"--cluster must be one of {', '.join(CLUSTERS)}, got {cluster!r}")
+
+
+def make_strategy(name: str, cluster: str = "tf_config") -> tf.distribute.Strategy | None:
     """None for one device; MirroredStrategy for the GPUs (or CPUs) of this machine; MultiWorkerMirrored
-    across the machines named in the TF_CONFIG environment variable."""
+    across the machines of `cluster` (TF_CONFIG, or Slurm).
+
+    Call it before anything else in the process runs a TensorFlow op: collective ops can only be
+    configured while the runtime is not yet initialised ("Collective ops must be configured at
+    program startup"). A worker that dies is noticed by the strategy's health check of its peers, and
+    the others stop with an error instead of waiting for it."""
     if name == "default":
         return None
     if name == "mirrored":
         return tf.distribute.MirroredStrategy()
     if name == "multiworker":
-        return tf.distribute.MultiWorkerMirroredStrategy()
+        return tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=cluster_resolver(cluster))
     raise UsageError(f"--strategy must be one of {', '.join(STRATEGIES)}, got {name!r}")
+
+
+def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
+    """Whether this process writes the run directory: always without a cluster; in a cluster, the task
+    named "chief", or worker 0 when there is none (the TF multi-worker guide's convention)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+def worker_count(strategy: tf.distribute.Strategy | None) -> int:
+    """Processes in the run's cluster (1 without one)."""
+    return getattr(getattr(strategy, "extended", None), "_num_workers", 1) if strategy is not None else 1
 
 
 def _mean_cross_entropy(labels, logits, global_batch_size):
@@ -105,8 +174,17 @@ class DCGAN:
         return int(self.epoch.numpy())
 
     def distribute(self, dataset: tf.data.Dataset):
-        """The dataset as the step wants it: split across replicas under a strategy, as it is otherwise."""
-        return self.strategy.experimental_distribute_dataset(dataset) if self.distributed else dataset
+        """The dataset as the step wants it: split across replicas under a strategy, as it is otherwise.
+
+        Across workers each takes its share of every global batch (sharding by data: every worker runs the
+        same seeded shuffle and keeps its own elements), so an epoch is one pass over the data for the whole
+        cluster and the workers' shards of a step are together the one-process batch. Streamed sources
+        decode every file on every worker for that (their files are not split between workers)."""
+        if not self.distributed:
+            return dataset
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        return self.strategy.experimental_distribute_dataset(dataset.with_options(options))
 
     def checkpoint(self) -> tf.train.Checkpoint:
         # Keras keeps the random state of layers such as Dropout outside the model's checkpointed

@@ -15,12 +15,15 @@ A run directory (see README, "Run directory"):
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import math
 import platform
+import re
 import shutil
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +33,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from model.config import DCGANConfig
-from model.gan import DCGAN
+from model.gan import DCGAN, is_chief, worker_count
 from utils.data.pipeline import TrainingData
 from utils.errors import MissingError, UsageError, environment_message
 from utils.files import atomic_path, write_atomic
@@ -229,21 +232,50 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
     """
     steps_per_call = steps_per_call or default_steps_per_call()
     out_dir = Path(out_dir)
-    prepare_run_dir(out_dir, resume)
+    run_dir = out_dir
+    if not is_chief(strategy):
+        # Another worker of a cluster: every worker takes part in saving a checkpoint (the TF multi-worker
+        # guide's recipe), but only the chief writes the run directory; this one writes into a private
+        # folder that it deletes at the end, and resumes from the chief's checkpoints.
+        # One name per run and task, so that a worker restarted after a crash clears what it left.
+        resolver = strategy.cluster_resolver
+        key = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:12]
+        out_dir = Path(tempfile.gettempdir()) / f"dcgan_{key}_{resolver.task_type}{resolver.task_id}"
+        shutil.rmtree(out_dir, ignore_errors=True)
+        resume_from = run_dir
+        epoch_metrics, tensorboard_every, progress = None, 0, False
+        log = _worker_log(log)
+    else:
+        resume_from = out_dir
+    prepare_run_dir(out_dir, resume and out_dir == run_dir)
     keras.utils.set_random_seed(config.seed)
     gan = DCGAN(config, jit_compile=jit_compile, strategy=strategy)
     manager = tf.train.CheckpointManager(gan.checkpoint(), out_dir / "checkpoints", max_to_keep=3)
     history_path = out_dir / "history.csv"
     check_free_space(out_dir, checkpoint_bytes(gan))
     if resume:
-        restored = restore_latest(gan, manager, log)
+        source = manager if resume_from == out_dir else tf.train.CheckpointManager(
+            gan.checkpoint(), resume_from / "checkpoints", max_to_keep=3)
+        restored = restore_latest(gan, source, log)
         if restored:
             log(f"resumed from {restored}: epoch {gan.epochs_done}, step {gan.steps_done}")
         else:
-            log(f"{out_dir} has no usable checkpoint: starting from step 0")
+            log(f"{resume_from} has no usable checkpoint: starting from step 0")
     try:
         return _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps_per_call, gan,
                       manager, history_path, epoch_metrics, tensorboard_every)
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.AbortedError) as error:
+        if worker_count(strategy) < 2:
+            raise
+        # A worker of the cluster died or cannot be reached: the strategy's health check aborts the
+        # collectives of the others, so no worker waits for ever. A checkpoint needs every worker: none
+        # can be written now, and the steps since the last one are trained again on resume.
+        lost = sorted(set(re.findall(r"/job:\w+/(?:replica:\d+/)?task:\d+", str(error))))
+        raise TrainingStopped(
+            f"a worker of the cluster stopped or cannot be reached ({type(error).__name__}"
+            f"{': ' + ', '.join(lost) if lost else ''}); stopped at step {gan.steps_done}. The last checkpoint "
+            f"({tf.train.latest_checkpoint(str(run_dir / 'checkpoints')) or 'none yet'}) is intact: restart every "
+            f"worker with the same command plus --resume --out {run_dir}", exit_code=4) from None
     except OSError as error:   # full disk, read-only or vanished folder: say so, keep what was written
         message = environment_message(error)
         if message is None:
@@ -255,7 +287,16 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             pass
         raise TrainingStopped(f"{message}; stopped at step {gan.steps_done}. Every file written so far is whole and "
                               f"the latest checkpoint ({manager.latest_checkpoint or 'none yet'}) is intact: fix "
-                              f"it, then resume with --resume --out {out_dir}", exit_code=4) from None
+                              f"it, then resume with --resume --out {run_dir}", exit_code=4) from None
+    finally:
+        if out_dir != run_dir:   # a worker's private folder
+            shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _worker_log(log):
+    """What a worker that is not the chief prints: where it resumed from and its warnings; its epoch
+    lines would repeat the chief's (from a history it does not keep)."""
+    return lambda line: log(line) if line.startswith(("resumed from", "warning", "checkpoint ")) else None
 
 
 def write_data_record(path: Path, data: TrainingData, steps_done: int) -> None:
