@@ -242,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--xla", action="store_true", help="also time the step compiled with XLA (jit_compile)")
     bench.add_argument("--no-reference", action="store_true", help="skip timing the tutorial-style reference step")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
+    bench.add_argument("--strategy", choices=("default", "multiworker"), default="default",
+                       help="multiworker: also time the step over --workers processes of this machine "
+                            "(MultiWorkerMirroredStrategy on 127.0.0.1) and print its scaling against one process")
+    bench.add_argument("--workers", type=positive_int, default=2, help="with --strategy multiworker (default 2)")
     bench.add_argument("--data", choices=dataset_names(), help="also time this dataset's input pipeline")
     bench.add_argument("--data-dir")
     bench.add_argument("--synthetic", type=non_negative_int, default=0,
@@ -510,7 +514,7 @@ def command_bench(args) -> int:
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
               source=args.source, synthetic=args.synthetic, precision=args.precision,
               reference=not args.no_reference, xla=args.xla, steps_per_call=args.steps_per_call,
-              inception=args.inception)
+              inception=args.inception, workers=args.workers if args.strategy == "multiworker" else 0)
     return 0
 
 

@@ -3,6 +3,7 @@ split between the workers, a dead worker noticed, a restart with --resume."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -151,3 +152,12 @@ def test_slurm_outside_a_job_is_one_line(tmp_path):
                              "--cluster", "slurm", "--out", str(tmp_path / "run")], cwd=REPO, env=environment,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2 and "not in a Slurm job" in result.stderr.strip().splitlines()[-1], result.stderr
+
+
+def test_bench_times_the_step_over_two_local_workers():
+    result = subprocess.run([sys.executable, str(REPO / "dcgan.py"), "bench", "--width", "8", "--batch-size", "16",
+                             "--steps", "2", "--no-reference", "--strategy", "multiworker"], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"2 worker processes on this machine \(MultiWorkerMirroredStrategy, 127\.0\.0\.1, global batch 16\): "
+                     r"[\d.]+ images/s, [\d.]+x one process, scaling efficiency [\d.]+", result.stdout), result.stdout

@@ -11,6 +11,7 @@ can be checked on any machine: simultaneous against the reference is like for li
 from __future__ import annotations
 
 import dataclasses
+import os
 import resource
 import time
 
@@ -83,6 +84,72 @@ def time_train_step(config: DCGANConfig, steps: int, jit_compile: bool = False, 
     return _images_per_second(lambda _: gan.train_steps(batches, per_call)["d_loss"], None,
                               config.batch_size * steps_per_call, calls,
                               f"train step ({config.update}{', XLA' if jit_compile else ''})")
+
+
+def time_distributed_step(config: DCGANConfig, steps: int, strategy) -> float:
+    """Global images/s of DCGAN.train_steps under `strategy`, one step per call, on random images read
+    through a distributed dataset (each worker its share of every global batch) as in training."""
+    gan = DCGAN(config, strategy=strategy)
+    images = tf.random.uniform((4 * config.batch_size, config.image_size, config.image_size, config.channels), -1, 1,
+                               seed=0)
+    dataset = tf.data.Dataset.from_tensor_slices(images).repeat().batch(config.batch_size, drop_remainder=True)
+    batches = iter(gan.distribute(dataset))
+    one = tf.constant(1)
+    return _images_per_second(lambda _: gan.train_steps(batches, one)["d_loss"], None, config.batch_size, steps,
+                              f"train step over {strategy.num_replicas_in_sync} replicas")
+
+
+# A worker of `bench --strategy multiworker`: the strategy first, before any other TensorFlow op.
+WORKER_SCRIPT = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from utils.startup import import_tensorflow
+import_tensorflow()
+from model.gan import is_chief, make_strategy
+strategy = make_strategy("multiworker")
+from model.config import DCGANConfig
+from utils.evaluation.bench import time_distributed_step
+rate = time_distributed_step(DCGANConfig(**json.loads(sys.argv[2])), int(sys.argv[3]), strategy)
+if is_chief(strategy):
+    print(json.dumps({"images_per_s": rate}))
+"""
+
+
+def time_local_workers(config: DCGANConfig, steps: int, workers: int = 2) -> float:
+    """Global images/s of the train step over `workers` processes of this machine (MultiWorkerMirroredStrategy
+    on 127.0.0.1, one replica each), as `train --strategy multiworker` runs it."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sockets = [socket.socket() for _ in range(workers)]
+    for one in sockets:
+        one.bind(("127.0.0.1", 0))
+    cluster = {"worker": [f"127.0.0.1:{one.getsockname()[1]}" for one in sockets]}
+    for one in sockets:
+        one.close()
+    fields = {name: getattr(config, name) for name in ("image_size", "channels", "width", "batch_size", "precision",
+                                                        "update")}
+    repo = str(Path(__file__).resolve().parents[2])
+    processes = [subprocess.Popen(
+        [sys.executable, "-c", WORKER_SCRIPT, repo, json.dumps(fields), str(steps)], text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
+        for index in range(workers)]
+    with stage(f"{workers} local workers: {steps} steps", workers, "workers") as advance:
+        outputs = []
+        for process in processes:
+            outputs.append(process.communicate(timeout=3600))
+            advance(1)
+    failed = [(index, error) for index, (process, (_, error)) in enumerate(zip(processes, outputs))
+              if process.returncode]
+    if failed:
+        index, error = failed[0]
+        raise RuntimeError(f"bench worker {index} failed: {(error.strip().splitlines() or ['no output'])[-1]}")
+    return json.loads(outputs[0][0].strip().splitlines()[-1])["images_per_s"]
 
 
 def reference_step(config: DCGANConfig):
@@ -177,7 +244,7 @@ def _rate(images_per_s: float) -> str:
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
               source="native", synthetic=0, precision="float32", reference=True, xla=False, steps_per_call=None,
-              inception=False, log=print) -> dict:
+              inception=False, workers=0, log=print) -> dict:
     """Time the train step in both update orders against the reference step, and (with `dataset`) the
     input pipeline on `data_dir`, or on `synthetic` generated native-format images when that is given."""
     from utils.training.trainer import default_steps_per_call
@@ -233,6 +300,15 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
         log(f"FID's Inception network (float32, batch 50): {_rate(rate)} images/s, {flops / 1e9:.1f} GFLOP per "
             f"image, {rate * flops / 1e9:.1f} GFLOP/s achieved, {ratio:.2f}x the train step's FLOP/s; "
             f"10,000 images take {10_000 / rate / 60:.1f} min")
+    if workers:
+        rate = results["multiworker_images_per_s"] = time_local_workers(config, steps, workers)
+        single = results["alternating_images_per_s"]
+        speedup = results["multiworker_vs_one_process"] = rate / single
+        results["multiworker_scaling_efficiency"] = speedup / workers
+        log(f"{workers} worker processes on this machine (MultiWorkerMirroredStrategy, 127.0.0.1, global batch "
+            f"{batch_size}): {_rate(rate)} images/s, {speedup:.2f}x one process, scaling efficiency "
+            f"{speedup / workers:.2f} ({workers} workers sharing this machine's {os.cpu_count()} cores; on "
+            f"{workers} machines each worker would have its own)")
     results["peak_memory_mib"] = peak_memory_mib()
     log(f"peak memory of this process: {results['peak_memory_mib']:.0f} MiB")
     return results
