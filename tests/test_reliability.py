@@ -75,7 +75,10 @@ def test_collapse_watch_reports_each_failure_once():
     assert len(lines) == 1 and "D wins outright" in lines[0]
     watch.check_samples(np.random.default_rng(0).uniform(-1, 1, (64, 8, 8, 1)), 1)
     assert len(lines) == 1
-    watch.check_samples(np.zeros((64, 8, 8, 1)) + np.random.default_rng(0).normal(0, 1e-3, (64, 1, 1, 1)), 2)
+    alike = np.zeros((64, 8, 8, 1)) + np.random.default_rng(0).normal(0, 1e-3, (64, 1, 1, 1))
+    watch.check_samples(alike, 1, steps_done=CollapseWatch.PATIENCE - 1)   # an untrained G: no warning yet
+    assert len(lines) == 1
+    watch.check_samples(alike, 2, steps_done=CollapseWatch.PATIENCE)
     assert len(lines) == 2 and "mode collapse" in lines[1]
 
 

@@ -185,7 +185,11 @@ class CollapseWatch:
                      "D wins outright and G learns nothing. Try keeping BatchNorm on, a smaller D (--width), or "
                      "resuming from an earlier checkpoint with another --seed")
 
-    def check_samples(self, images: np.ndarray, epoch: int) -> None:
+    def check_samples(self, images: np.ndarray, epoch: int, steps_done: int | None = None) -> None:
+        """Warn once if the samples are nearly identical; not in the first PATIENCE steps, where an untrained
+        G draws nearly the same image for every z (`steps_done` None: check whatever the step)."""
+        if steps_done is not None and steps_done < self.PATIENCE:
+            return
         spread = float(np.std(images, axis=0).mean())
         if spread < self.SAMPLE_SPREAD_FLOOR and "collapse" not in self.reported:
             self.reported.add("collapse")
@@ -420,7 +424,8 @@ def _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps
             save_grid(grid_images, out_dir / "samples" / f"epoch_{epoch + 1:03d}.png", columns=8)
             # Collapse is a property of training: G as trained is checked, not its average.
             watch.check_samples(grid_images if gan.ema_generator is None
-                                else np.asarray(gan.generator(fixed_latent, training=False)), epoch + 1)
+                                else np.asarray(gan.generator(fixed_latent, training=False)), epoch + 1,
+                                gan.steps_done)
             plot_losses(history, out_dir / "losses.png", title=f"DCGAN on {config.dataset}",
                         steps_per_epoch=steps_per_epoch)
             save_checkpoint()
