@@ -112,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-batch-norm", action="store_true", help="the 2021 E4040 report's NOBN variant")
     train.add_argument("--width", type=positive_int, help="feature maps of D's first layer, doubling per layer "
                                                           "(default: 64 at 32 px, 128 at 64 px as in the paper)")
+    train.add_argument("--architecture", choices=("dcgan", "lin"), default="dcgan",
+                       help="dcgan: the paper's layout (default); lin: the linDCGAN of an earlier PyTorch "
+                            "reproduction (D one strided convolution deeper, then a linear layer; G's last layer a "
+                            "stride-1 convolution)")
+    train.add_argument("--kernel-size", type=int, choices=(4, 5), default=5,
+                       help="5: the original code's 5x5 kernels (default); 4: the PyTorch examples' 4x4, stride 2, "
+                            "padding 1 (same output sizes)")
+    train.add_argument("--leaky-slope", type=share, default=0.2, help="D's LeakyReLU slope (default 0.2, Sec. 4; "
+                       "some PyTorch reproductions use 0.1)")
     train.add_argument("--limit", type=non_negative_int, default=0, help="train on the first N images only")
     train.add_argument("--max-bad-files", type=share, default=0.1, metavar="SHARE",
                        help="streamed datasets (folders, CelebA, LSUN): stop before training when more than this "
@@ -267,6 +276,8 @@ RUN_SETTINGS = {
     "lr": ("learning_rate", float), "lr_d": ("learning_rate_d", float), "lr_g": ("learning_rate_g", float),
     "ema": ("ema", float), "label_smoothing": ("label_smoothing", float), "update": ("update", lambda value: value),
     "sync_batch_norm": ("sync_batch_norm", bool), "seed": ("seed", int),
+    "architecture": ("architecture", lambda value: value), "kernel_size": ("kernel_size", int),
+    "leaky_slope": ("leaky_slope", float),
 }
 # Flags a resumed run takes from the command line: these three into its config (and said), the rest
 # (checkpoint and logging cadence, progress, where the data is, how the step is compiled, --deterministic)
@@ -335,7 +346,8 @@ def command_train(args) -> int:
                              sync_batch_norm=args.sync_batch_norm, update=args.update, fid_every=args.fid_every,
                              learning_rate=args.lr, learning_rate_d=args.lr_d or 0.0,
                              learning_rate_g=args.lr_g or 0.0, label_smoothing=args.label_smoothing, ema=args.ema,
-                             fid_samples=args.fid_samples)
+                             fid_samples=args.fid_samples, architecture=args.architecture,
+                             kernel_size=args.kernel_size, leaky_slope=args.leaky_slope)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     data.check_readable(args.max_bad_files)   # before anything is written into the run directory

@@ -11,6 +11,8 @@ from utils.errors import UsageError
 IMAGE_SIZES = (32, 64, 128)
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 UPDATES = ("alternating", "simultaneous")
+ARCHITECTURES = ("dcgan", "lin")
+KERNEL_SIZES = (4, 5)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +37,14 @@ class DCGANConfig:
     # Averaging in GAN Training", arXiv:1806.04498), e.g. 0.999 (about the last 1,000 steps); 0 = off.
     ema: float = 0.0
     beta_1: float = 0.5             # Sec. 4: momentum beta_1 0.5 (0.9 gave oscillation and instability)
-    leaky_slope: float = 0.2        # Sec. 4: "the slope of the leak was set to 0.2"
+    leaky_slope: float = 0.2        # Sec. 4: "the slope of the leak was set to 0.2" (some PyTorch reproductions: 0.1)
+    # 5: the original code's (Newmu/dcgan_code) 5x5 kernels; 4: the PyTorch examples' DCGAN (4x4, stride 2,
+    # padding 1, which is Keras' "same" padding for even sizes): the same output sizes either way.
+    kernel_size: int = 5
+    # "dcgan": the paper's layout; "lin": the linDCGAN of an earlier PyTorch reproduction: D one strided
+    # convolution deeper (to 2x2) before its linear layer, G `blocks` transposed convolutions to the full size
+    # and then a stride-1 convolution to the image.
+    architecture: str = "dcgan"
     init_stddev: float = 0.02       # Sec. 4: weights from a zero-centred normal with standard deviation 0.02
     epochs: int = 5
     seed: int = 0
@@ -71,6 +80,12 @@ class DCGANConfig:
         if self.fid_every < 0 or self.fid_samples < 2:
             raise UsageError(f"--fid-every must be 0 or more and --fid-samples at least 2, got {self.fid_every} "
                              f"and {self.fid_samples}")
+        if self.architecture not in ARCHITECTURES:
+            raise UsageError(f"--architecture must be one of {', '.join(ARCHITECTURES)}, got {self.architecture}")
+        if self.kernel_size not in KERNEL_SIZES:
+            raise UsageError(f"--kernel-size must be 4 or 5, got {self.kernel_size}")
+        if not 0.0 <= self.leaky_slope < 1.0:
+            raise UsageError(f"--leaky-slope must be in [0, 1), got {self.leaky_slope}")
         if self.limit < 0:
             raise UsageError(f"--limit must be 0 (all) or positive, got {self.limit}")
 

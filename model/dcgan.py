@@ -5,6 +5,12 @@ strided convolutions instead of pooling, no fully connected hidden layers, Batch
 networks except G's output and D's input layer, ReLU in G with tanh at the output, LeakyReLU(0.2)
 in D. Sec. 4: weights drawn from N(0, 0.02). The original code (Newmu/dcgan_code) uses 5x5 kernels.
 
+`kernel_size=4` takes the PyTorch examples' 4x4 kernels (stride 2, padding 1) with the same output
+sizes; `architecture="lin"` builds the linDCGAN layout of an earlier PyTorch reproduction (see
+`DCGANConfig.architecture`): D one strided convolution deeper, down to 2x2, before its linear layer;
+G with a transposed convolution for every doubling up to the full size, then a stride-1 convolution
+`to_image`.
+
 `batch_norm=False` builds the "NOBN" variant the 2021 E4040 reproduction ended up training:
 no BatchNorm anywhere, G opens with a Dense layer reshaped to 4x4x256 and LeakyReLU(0.2),
 D closes with Flatten, Dropout(0.4) and Dense.
@@ -24,8 +30,6 @@ from keras import layers
 
 from model.config import DCGANConfig
 from utils.errors import UsageError
-
-KERNEL_SIZE = 5
 
 
 def num_blocks(image_size: int) -> int:
@@ -62,9 +66,12 @@ def build_discriminator(config: DCGANConfig) -> keras.Sequential:
 
 def _build_generator(config: DCGANConfig) -> keras.Sequential:
     blocks = num_blocks(config.image_size)
+    lin = config.architecture == "lin"
+    up_blocks = blocks if lin else blocks - 1   # lin: every doubling is an `up` block, `to_image` keeps the size
     init = _init(config)
     if config.batch_norm:
-        top_maps = config.d_width * 2 ** (blocks - 1)   # mirrors D: 1024 maps at 4x4 for the paper's 64-px model
+        # Mirrors D: 1024 maps at 4x4 for the paper's 64-px model; lin's G halves its maps once more.
+        top_maps = config.d_width * 2 ** (blocks if lin else blocks - 1)
     else:
         top_maps = 256                                   # E4040 NOBN: Dense -> 4x4x256
     model_layers = [keras.Input(shape=(config.latent_dim,), name="z")]
@@ -78,9 +85,9 @@ def _build_generator(config: DCGANConfig) -> keras.Sequential:
         model_layers += [layers.LeakyReLU(config.leaky_slope, name="project_act")]
     # (None, 4, 4, top_maps)
     maps = top_maps
-    for block in range(1, blocks):
+    for block in range(1, up_blocks + 1):
         maps //= 2
-        model_layers.append(layers.Conv2DTranspose(maps, KERNEL_SIZE, strides=2, padding="same",
+        model_layers.append(layers.Conv2DTranspose(maps, config.kernel_size, strides=2, padding="same",
                                                    use_bias=not config.batch_norm, kernel_initializer=init,
                                                    name=f"up{block}"))
         if config.batch_norm:
@@ -88,8 +95,12 @@ def _build_generator(config: DCGANConfig) -> keras.Sequential:
         else:
             model_layers.append(layers.LeakyReLU(config.leaky_slope, name=f"up{block}_act"))
         # (None, 4 * 2**block, 4 * 2**block, maps)
-    model_layers.append(layers.Conv2DTranspose(config.channels, KERNEL_SIZE, strides=2, padding="same",
-                                               kernel_initializer=init, name="to_image"))
+    if lin:   # the image from full-size maps: a plain (stride-1) convolution
+        model_layers.append(layers.Conv2D(config.channels, config.kernel_size, strides=1, padding="same",
+                                          kernel_initializer=init, name="to_image"))
+    else:
+        model_layers.append(layers.Conv2DTranspose(config.channels, config.kernel_size, strides=2, padding="same",
+                                                   kernel_initializer=init, name="to_image"))
     model_layers.append(layers.Activation("tanh", dtype="float32", name="tanh"))
     # (None, S, S, C)
     return keras.Sequential(model_layers, name="generator")
@@ -101,10 +112,10 @@ def _build_discriminator(config: DCGANConfig) -> keras.Sequential:
     size = config.image_size
     model_layers = [keras.Input(shape=(size, size, config.channels), name="image")]
     maps = config.d_width
-    for block in range(1, blocks + 1):
+    for block in range(1, blocks + (2 if config.architecture == "lin" else 1)):   # lin: one more, to 2x2
         # Sec. 3: no BatchNorm on D's input layer ("to avoid sample oscillation and model instability").
         use_bn = config.batch_norm and block > 1
-        model_layers.append(layers.Conv2D(maps, KERNEL_SIZE, strides=2, padding="same", use_bias=not use_bn,
+        model_layers.append(layers.Conv2D(maps, config.kernel_size, strides=2, padding="same", use_bias=not use_bn,
                                           kernel_initializer=init, name=f"down{block}"))
         if use_bn:
             model_layers.append(layers.BatchNormalization(synchronized=config.sync_batch_norm, name=f"down{block}_bn"))

@@ -36,20 +36,28 @@ def feature_layer_names(discriminator: keras.Model) -> list[str]:
     return names
 
 
+def _grid(size: int) -> int:
+    """Cells per side of a layer's pooled grid: 4 (Sec. 5.1), or the map itself when it is smaller (the
+    2x2 last layer of the linDCGAN layout)."""
+    return min(GRID_SIZE, size)
+
+
 def feature_dimension(discriminator: keras.Model) -> int:
     """Length of the Sec. 5.1 feature vector: 4 * 4 * (sum of the maps of every down*_act layer)."""
-    return sum(GRID_SIZE * GRID_SIZE * discriminator.get_layer(name).output.shape[-1]
+    return sum(_grid(discriminator.get_layer(name).output.shape[1]) ** 2 * discriminator.get_layer(name).output.shape[-1]
                for name in feature_layer_names(discriminator))
 
 
 def _max_pool_to_grid(maps: tf.Tensor) -> tf.Tensor:
-    """(N, S, S, C) -> (N, 4 * 4 * C): max over each of the 4x4 equal cells (S a multiple of 4)."""
+    """(N, S, S, C) -> (N, 4 * 4 * C): max over each of the 4x4 equal cells (S a multiple of 4; a map
+    smaller than 4x4 is kept as it is)."""
     size, channels = maps.shape[1], maps.shape[-1]
-    if size % GRID_SIZE:
-        raise ValueError(f"feature maps of {size}x{size} cannot be pooled to a {GRID_SIZE}x{GRID_SIZE} grid")
-    cell = size // GRID_SIZE
-    pooled = tf.nn.max_pool2d(maps, ksize=cell, strides=cell, padding="VALID")   # (N, 4, 4, C)
-    return tf.reshape(pooled, [-1, GRID_SIZE * GRID_SIZE * channels])
+    grid = _grid(size)
+    if size % grid:
+        raise ValueError(f"feature maps of {size}x{size} cannot be pooled to a {grid}x{grid} grid")
+    cell = size // grid
+    pooled = tf.nn.max_pool2d(maps, ksize=cell, strides=cell, padding="VALID")   # (N, grid, grid, C)
+    return tf.reshape(pooled, [-1, grid * grid * channels])
 
 
 def feature_extractor(discriminator: keras.Model) -> keras.Model:
