@@ -14,6 +14,7 @@ folder) print one line naming the fix and exit with code 2. TensorFlow's C++ sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
 import sys
@@ -125,7 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-bad-files", type=share, default=0.1, metavar="SHARE",
                        help="streamed datasets (folders, CelebA, LSUN): stop before training when more than this "
                             "share of the first 256 files read do not decode (default 0.1)")
-    train.add_argument("--classes", type=class_list, default=(), help="train one GAN on these labels only, all together, e.g. 0,7")
+    train.add_argument("--classes", type=class_list, default=(), help="train one GAN on these labels only, all together, e.g. 0,7 "
+                       "(with --per-class: the classes that get a GAN each)")
+    train.add_argument("--per-class", action="store_true",
+                       help="one DCGAN per class (as classDCGAN), one after the other, each its own run in "
+                            "OUT/class_<k>_<name>/ (--limit counts each class's images), then OUT/gallery.png")
     train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16"), default="float32",
                        help="float32 (the paper's, default) or mixed precision (16-bit compute, float32 weights)")
     train.add_argument("--lr", type=positive_float, default=2e-4, help="Adam's learning rate for both networks "
@@ -180,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--n", type=positive_int, default=64, help="number of samples (default 64)")
     generate.add_argument("--out", required=True, help="output FILE.png (grid) or FILE.npy (uint8 array)")
     generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--class", type=int, dest="label", metavar="K",
+                          help="a per-class run (train --per-class): sample class K (without it: a labelled row "
+                               "of up to 10 samples per class)")
     generate.add_argument("--raw-generator", action="store_true",
                           help="a run trained with --ema: sample G as trained, not its moving average")
     generate.add_argument("--walk", choices=("linear", "spherical", "dimension"),
@@ -348,6 +356,10 @@ def command_train(args) -> int:
                              learning_rate_g=args.lr_g or 0.0, label_smoothing=args.label_smoothing, ema=args.ema,
                              fid_samples=args.fid_samples, architecture=args.architecture,
                              kernel_size=args.kernel_size, leaky_slope=args.leaky_slope)
+    from utils.training import per_class
+
+    if args.per_class or (args.resume and per_class.is_per_class(out_dir)):
+        return _train_per_class(args, raw, config, out_dir, strategy)
     data = TrainingData(raw, config.image_size, config.channels, config.batch_size, config.seed,
                         limit=config.limit, classes=config.classes)
     data.check_readable(args.max_bad_files)   # before anything is written into the run directory
@@ -379,6 +391,51 @@ def command_train(args) -> int:
     return 0
 
 
+def _train_per_class(args, raw, config, out_dir: Path, strategy) -> int:
+    """train --per-class: one run per label under `out_dir`, one after the other, then the gallery."""
+    import numpy as np
+
+    from model.config import DCGANConfig
+    from utils.data.pipeline import TrainingData
+    from utils.training import per_class
+    from utils.training.trainer import TrainingStopped, train
+
+    if raw.labels is None:
+        raise UsageError(f"--per-class needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn); "
+                         f"{config.dataset} has no labels")
+    if config.fid_every:
+        raise UsageError("--per-class with --fid-every: the FID compares with the whole test set, all classes, so a "
+                         "one-class generator's FID says little; evaluate the classes with --metrics domain instead")
+    if args.resume and not per_class.is_per_class(out_dir):
+        raise UsageError(f"--per-class --resume: {out_dir} holds a one-GAN run; resume it without --per-class")
+    labels = sorted({int(label) for label in np.asarray(raw.labels)} & set(config.classes or raw.labels.tolist()))
+    runs = per_class.prepare_parent(config, labels, out_dir, args.resume)
+    with contextlib.suppress(OSError):
+        (out_dir / "samples").rmdir()   # the parent has no samples of its own: each class has its run
+    print(f"{config.dataset}: one DCGAN per class, {len(runs)} classes, into {out_dir}", flush=True)
+    log = lambda line: print(line, flush=True)  # noqa: E731
+    for number, (label, run_dir) in enumerate(runs, 1):
+        resume = (run_dir / "config.json").is_file()
+        child = dataclasses.replace(config, classes=(label,))
+        if resume:   # the class's own run, with the epochs the parent now asks for
+            child = dataclasses.replace(DCGANConfig.from_json(run_dir / "config.json"), epochs=config.epochs)
+        data = TrainingData(raw, child.image_size, child.channels, child.batch_size, child.seed, limit=child.limit,
+                            classes=child.classes)
+        print(f"class {label} ({per_class.class_name(config.dataset, label)}), {number} of {len(runs)}: "
+              f"{data.num_examples} images, {data.steps_per_epoch} steps per epoch; run directory {run_dir}", flush=True)
+        try:
+            train(child, data, run_dir, resume=resume, checkpoint_every=args.checkpoint_every,
+                  progress=not args.no_progress, log=log, strategy=strategy, steps_per_call=args.steps_per_call,
+                  jit_compile=args.xla, tensorboard_every=args.tensorboard_every)
+        except TrainingStopped as stopped:
+            print(f"dcgan.py: class {label}: {stopped} (with --resume --out {out_dir}, the other classes follow)",
+                  file=sys.stderr)
+            return stopped.exit_code
+    gallery = per_class.write_gallery(out_dir)
+    print(f"done: {len(runs)} runs in {out_dir}, gallery {gallery}; sample one with generate --model {out_dir} --class K")
+    return 0
+
+
 def command_generate(args) -> int:
     import numpy as np
 
@@ -403,6 +460,14 @@ def command_generate(args) -> int:
         raise UsageError(f"--gif {gif}: a GIF is made of --walk frames, and its name must end in .gif")
     for folder in {out.parent, *([gif.parent] if gif else [])}:
         check_writable(folder)   # before the work, not after
+    from utils.training import per_class
+
+    if per_class.is_per_class(args.model):
+        if args.label is None:
+            return _generate_per_class_rows(args, out)
+        args.model = per_class.child_dir(args.model, args.label)
+    elif args.label is not None:
+        raise UsageError(f"--class {args.label}: {args.model} is not a per-class run (train --per-class)")
     generator, _, config = load_networks(args.model, raw=args.raw_generator)
     columns = args.steps if args.walk else None
     if args.arithmetic:
@@ -437,6 +502,26 @@ def command_generate(args) -> int:
         walk_gif(images, args.steps, gif)
         what += f" (animated: {gif})"
     print(f"wrote {what} to {out}")
+    return 0
+
+
+def _generate_per_class_rows(args, out: Path) -> int:
+    """generate --model PER_CLASS_RUN without --class: a row of up to 10 samples per class, labelled."""
+    from utils.pictures.plots import image_rows, save_figure
+    from utils.pictures.samples import generate_fake_samples
+    from utils.training import per_class
+    from utils.training.checkpoints import load_networks
+
+    if out.suffix != ".png" or args.walk or args.arithmetic:
+        raise UsageError("a per-class run without --class draws one labelled PNG (a row per class); give --class K "
+                         "for a .npy, a walk or arithmetic")
+    record = per_class.read_parent(args.model)
+    per_row = min(args.n, 10)
+    rows = [generate_fake_samples(load_networks(Path(args.model) / run, raw=args.raw_generator)[0], per_row,
+                                  seed=args.seed)[0] for run in record["runs"]]
+    labels = [f"{label}: {name}" for label, name in zip(record["labels"], record["names"])]
+    save_figure(image_rows(rows, labels, title=f"one DCGAN per class ({args.model})"), out)
+    print(f"wrote {len(rows)} rows of {per_row} samples, one per class, to {out}")
     return 0
 
 
@@ -506,12 +591,25 @@ def command_evaluate(args) -> int:
         from utils.evaluation.fid import load_samples
 
         samples = load_samples(args.samples)
-    results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
+    from utils.training import per_class
+
+    if args.model and per_class.is_per_class(args.model):   # train --per-class: each class's share judged as it
+        if metric_names != ["domain"]:
+            raise UsageError(f"{args.model} is a per-class run: evaluate it with --metrics domain (the share of "
+                             "each class's samples the domain classifier judges to be of that class)")
+        from utils.evaluation.evaluate import evaluate_per_class
+
+        results = evaluate_per_class(args.model, dataset=args.dataset, data_dir=args.data_dir,
+                                     num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
+                                     cache_dir=args.cache_dir or os.environ.get("DCGAN_CACHE_DIR"),
+                                     raw_generator=args.raw_generator, log=lambda line: print(line, flush=True))
+    else:
+        results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
                        num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
-                       test_limit=args.test_limit, per_class=args.per_class, draws=args.draws, c_grid=args.svm_c,
-                       cache_dir=args.cache_dir or os.environ.get("DCGAN_CACHE_DIR"), samples=samples, resize=args.resize,
-                       allow_few=args.allow_few_samples, raw_generator=args.raw_generator,
-                       log=lambda line: print(line, flush=True))
+                           test_limit=args.test_limit, per_class=args.per_class, draws=args.draws, c_grid=args.svm_c,
+                           cache_dir=args.cache_dir or os.environ.get("DCGAN_CACHE_DIR"), samples=samples,
+                           resize=args.resize, allow_few=args.allow_few_samples, raw_generator=args.raw_generator,
+                           log=lambda line: print(line, flush=True))
     if out is not None:
         with atomic_path(out) as temporary:
             temporary.write_text(json.dumps(results, indent=2) + "\n")

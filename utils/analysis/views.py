@@ -14,7 +14,7 @@ import numpy as np
 
 from model.config import DCGANConfig
 from utils.errors import UsageError
-from utils.pictures import images as image_utils
+from utils.pictures.plots import image_rows  # noqa: F401 - the notebooks' labelled rows of pictures
 
 # (image size, channels) each dataset is trained at in this repository (see the dataset notebooks).
 DATASET_SHAPES = {"mnist": (32, 1), "fashion_mnist": (32, 1), "cifar10": (32, 3), "svhn": (32, 3),
@@ -94,39 +94,6 @@ def box_mask(image_size: int, boxes, count: int = 1) -> np.ndarray:
     if not mask.any() or mask.all():
         raise UsageError(f"the boxes {list(boxes)} must cover part of the image, not none or all of it")
     return np.repeat(mask[None], count, axis=0)
-
-
-def image_rows(rows, labels=None, title: str | None = None, tile_inches: float = 1.1):
-    """A matplotlib Figure with one labelled row of images per entry of `rows`.
-
-    rows: a list of image batches (k, H, W, C), float in [-1, 1] or uint8 (e.g. Grad-CAM overlays);
-    rows may differ in length and channels. labels: one text per row, written at its left.
-    """
-    from matplotlib import pyplot
-
-    rows = [np.asarray(row) for row in rows]
-    if not rows or any(row.ndim != 4 or len(row) == 0 for row in rows):
-        raise UsageError("rows must be a non-empty list of non-empty (k, H, W, C) image batches")
-    labels = list(labels) if labels is not None else [""] * len(rows)
-    if len(labels) != len(rows):
-        raise UsageError(f"{len(labels)} labels for {len(rows)} rows")
-    columns = max(len(row) for row in rows)
-    figure, axes = pyplot.subplots(len(rows), 1, figsize=(tile_inches * columns + 1.8, tile_inches * len(rows) + 0.4),
-                                   squeeze=False)
-    grids = [image_utils.make_grid(row, columns=len(row), padding=1) for row in rows]
-    widest = max(grid.shape[1] for grid in grids)
-    for axis, grid, label in zip(axes[:, 0], grids, labels):
-        axis.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=255)
-        axis.set_xlim(-0.5, widest - 0.5)   # rows of different lengths start at the same left edge
-        axis.set_xticks([])
-        axis.set_yticks([])
-        for side in axis.spines.values():
-            side.set_visible(False)
-        axis.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-    if title:
-        figure.suptitle(title, fontsize=10)
-    figure.tight_layout()
-    return figure
 
 
 def to_signed(images01) -> np.ndarray:

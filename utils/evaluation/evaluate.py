@@ -19,6 +19,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
+
 from model import batchnorm
 from utils.data.idx import CLASS_NAMES, MNIST_FAMILY
 from utils.data.pipeline import load_scaled
@@ -44,6 +46,44 @@ def _split(dataset, split, config, data_dir, source, limit):
     images, raw = load_scaled(dataset, config.image_size, config.channels, data_dir, split, limit, source,
                               streams=False)
     return images, raw.labels[:len(images)]
+
+
+def _domain_classifier(dataset, config, train_images, train_labels, cache_dir: Path):
+    # The file name records what it was trained on, so a classifier fit on a --train-limit subset
+    # is never mistaken for the full one.
+    path = cache_dir / f"domain_classifier_{dataset}_{config.image_size}px_{config.channels}ch_{len(train_images)}.keras"
+    return domain.load_or_train(path, train_images, train_labels, seed=0), path
+
+
+def evaluate_per_class(run_dir, dataset=None, data_dir=None, num_samples=None, seed=0, train_limit=0,
+                       source="native", cache_dir=None, raw_generator=False, log=print) -> dict:
+    """A per-class run (train --per-class): for each class, the share of its generator's samples that the
+    domain classifier judges to be of that class (MNIST family)."""
+    from model.config import DCGANConfig
+    from utils.training import per_class as class_runs
+
+    cache_dir = Path(cache_dir) if cache_dir else REPO / "saved_models"
+    run_dir = Path(run_dir)
+    record = class_runs.read_parent(run_dir)
+    config = DCGANConfig.from_json(run_dir / "config.json")
+    dataset = dataset or config.dataset
+    if dataset not in CLASS_NAMES:
+        raise UsageError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
+    train_images, train_labels = _split(dataset, "train", config, data_dir, source, train_limit)
+    classifier, _ = _domain_classifier(dataset, config, train_images, train_labels, cache_dir)
+    count = num_samples or 1000
+    results = {"run": str(run_dir), "dataset": dataset, "seed": seed, "samples_per_class": count, "classes": {}}
+    for label, name, run in zip(record["labels"], record["names"], record["runs"]):
+        generator = load_networks(run_dir / run, raw=raw_generator)[0]
+        fakes, _ = generate_fake_samples(generator, count, seed=seed)
+        judged = domain.domain_outputs(classifier, fakes)[1].argmax(1)
+        share = float((judged == label).mean())
+        results["classes"][str(label)] = {"name": name, "judged_as_its_class": share}
+        log(f"class {label} ({name}): {share:.1%} of {count} samples judged {name}")
+    shares = [entry["judged_as_its_class"] for entry in results["classes"].values()]
+    results["mean_judged_as_its_class"] = float(np.mean(shares))
+    log(f"mean over {len(shares)} classes: {results['mean_judged_as_its_class']:.1%}")
+    return results
 
 
 def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), num_samples=None, seed=0,
@@ -115,11 +155,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
     if "domain" in metric_names:
         if dataset not in CLASS_NAMES:
             raise UsageError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
-        # The file name records what it was trained on, so a classifier fit on a --train-limit subset
-        # is never mistaken for the full one.
-        classifier_path = cache_dir / (f"domain_classifier_{dataset}_{config.image_size}px_"
-                                       f"{config.channels}ch_{len(train_images)}.keras")
-        classifier = domain.load_or_train(classifier_path, train_images, train_labels, seed=0)
+        classifier, classifier_path = _domain_classifier(dataset, config, train_images, train_labels, cache_dir)
         _, test_probabilities = domain.domain_outputs(classifier, test_images)
         classifier_accuracy = float((test_probabilities.argmax(1) == test_labels).mean())
         _, fake_probabilities = domain.domain_outputs(classifier, fakes)

@@ -1,4 +1,5 @@
-"""Loss curves of the adversarial game (D and G loss per step, with a smoothed trend), and saving figures."""
+"""Loss curves of the adversarial game (D and G loss per step, with a smoothed trend), labelled rows of
+pictures, and saving figures."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np  # noqa: E402
 from matplotlib import pyplot  # noqa: E402
 
 from utils.files import atomic_path  # noqa: E402
+from utils.pictures import images as image_utils  # noqa: E402
 
 
 def smooth(values, window: int) -> np.ndarray:
@@ -56,4 +58,35 @@ def save_figure(figure, path: str | Path | None = None):
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=100)
         pyplot.close(figure)
+    return figure
+
+
+def image_rows(rows, labels=None, title: str | None = None, tile_inches: float = 1.1):
+    """A matplotlib Figure with one labelled row of images per entry of `rows`.
+
+    rows: a list of image batches (k, H, W, C), float in [-1, 1] or uint8 (e.g. Grad-CAM overlays);
+    rows may differ in length and channels. labels: one text per row, written at its left.
+    """
+    rows = [np.asarray(row) for row in rows]
+    if not rows or any(row.ndim != 4 or len(row) == 0 for row in rows):
+        raise ValueError("rows must be a non-empty list of non-empty (k, H, W, C) image batches")
+    labels = list(labels) if labels is not None else [""] * len(rows)
+    if len(labels) != len(rows):
+        raise ValueError(f"{len(labels)} labels for {len(rows)} rows")
+    columns = max(len(row) for row in rows)
+    figure, axes = pyplot.subplots(len(rows), 1, figsize=(tile_inches * columns + 1.8, tile_inches * len(rows) + 0.4),
+                                   squeeze=False)
+    grids = [image_utils.make_grid(row, columns=len(row), padding=1) for row in rows]
+    widest = max(grid.shape[1] for grid in grids)
+    for axis, grid, label in zip(axes[:, 0], grids, labels):
+        axis.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=255)
+        axis.set_xlim(-0.5, widest - 0.5)   # rows of different lengths start at the same left edge
+        axis.set_xticks([])
+        axis.set_yticks([])
+        for side in axis.spines.values():
+            side.set_visible(False)
+        axis.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        figure.suptitle(title, fontsize=10)
+    figure.tight_layout()
     return figure

@@ -1,0 +1,115 @@
+"""One DCGAN per class, as the classDCGAN of an earlier PyTorch reproduction trains them (ten pairs on CIFAR-10).
+
+`train --per-class` trains one generator/discriminator pair per label of the dataset, one after the other,
+each an ordinary resumable run directory under one parent folder:
+
+    RUN/config.json            the shared DCGANConfig, plus "per_class": the labels, their names, the runs
+    RUN/class_<k>_<name>/      the run of label k (config.classes == (k,); --limit counts its images only)
+    RUN/gallery.png            the latest sample grid of every class, labelled with the class names
+
+Resuming the parent resumes every class that is not finished and starts those not begun.
+`generate --model RUN --class K` samples class K; without `--class`, a labelled row per class.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from model.config import DCGANConfig
+from utils.data.idx import CLASS_NAMES
+from utils.errors import MissingError, UsageError
+from utils.files import write_atomic
+from utils.pictures.plots import save_figure
+
+PARENT_KEY = "per_class"
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+NAMES = {**{name: tuple(names) for name, names in CLASS_NAMES.items()}, "cifar10": CIFAR10_CLASSES}
+
+
+def class_name(dataset: str, label: int) -> str:
+    """The label's name where the dataset has names (MNIST family, CIFAR-10), else the label itself."""
+    names = NAMES.get(dataset)
+    return names[label] if names is not None and 0 <= label < len(names) else str(label)
+
+
+def child_name(label: int, name: str) -> str:
+    """class_3_dress, class_0_t-shirt_top: the label, then its name as a folder name."""
+    return f"class_{label}_" + re.sub(r"[^a-z0-9-]+", "_", name.lower()).strip("_")
+
+
+def is_per_class(run_dir: str | Path) -> bool:
+    path = Path(run_dir) / "config.json"
+    return path.is_file() and PARENT_KEY in json.loads(path.read_text())
+
+
+def read_parent(run_dir: str | Path) -> dict:
+    """The parent's "per_class" record: {"labels": [...], "names": [...], "runs": [...]}."""
+    path = Path(run_dir) / "config.json"
+    if not is_per_class(run_dir):
+        raise MissingError(f"{run_dir}: not a per-class run (no config.json with \"{PARENT_KEY}\"); "
+                           "train one with train --per-class")
+    return json.loads(path.read_text())[PARENT_KEY]
+
+
+def child_dir(run_dir: str | Path, label: int) -> Path:
+    """The run directory of `label` inside a per-class parent; UsageError naming the labels it has."""
+    record = read_parent(run_dir)
+    if label not in record["labels"]:
+        raise UsageError(f"--class {label}: {run_dir} has classes {', '.join(map(str, record['labels']))}")
+    return Path(run_dir) / record["runs"][record["labels"].index(label)]
+
+
+def prepare_parent(config: DCGANConfig, labels: list[int], out_dir: Path, resume: bool) -> list[tuple[int, Path]]:
+    """Write (or, resumed, check) the parent's config.json; returns (label, run directory) per class."""
+    out_dir = Path(out_dir)
+    names = [class_name(config.dataset, label) for label in labels]
+    runs = [child_name(label, name) for label, name in zip(labels, names)]
+    if resume:
+        record = read_parent(out_dir)
+        labels, runs = record["labels"], record["runs"]
+    elif (out_dir / "config.json").is_file():
+        raise UsageError(f"{out_dir} already holds a run; pass --resume to continue it, or choose another --out")
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        shared = {**dataclasses.asdict(config), "classes": []}
+        write_atomic(out_dir / "config.json", json.dumps(
+            {**shared, PARENT_KEY: {"labels": labels, "names": names, "runs": runs}}, indent=2) + "\n")
+    return [(label, out_dir / run) for label, run in zip(labels, runs)]
+
+
+def latest_grid(run_dir: Path) -> np.ndarray | None:
+    """The newest samples/epoch_NNN.png of a run as an array, or None before its first epoch."""
+    grids = sorted((run_dir / "samples").glob("epoch_*.png"))
+    return np.asarray(Image.open(grids[-1]).convert("RGB")) if grids else None
+
+
+def write_gallery(run_dir: str | Path, path: str | Path | None = None) -> Path:
+    """gallery.png of a per-class parent: every class's latest grid under its name, five to a row."""
+    from matplotlib import pyplot
+
+    run_dir = Path(run_dir)
+    record = read_parent(run_dir)
+    panels = [(f"{label}: {name}", latest_grid(run_dir / run))
+              for label, name, run in zip(record["labels"], record["names"], record["runs"])]
+    panels = [(title, grid) for title, grid in panels if grid is not None]
+    if not panels:
+        raise MissingError(f"{run_dir}: no class has a sample grid yet")
+    columns = min(5, len(panels))
+    rows = -(-len(panels) // columns)
+    figure, axes = pyplot.subplots(rows, columns, figsize=(2.4 * columns, 2.9 * rows), squeeze=False)
+    for axis in axes.ravel():
+        axis.axis("off")
+    for axis, (title, grid) in zip(axes.ravel(), panels):
+        axis.imshow(grid)
+        axis.set_title(title, fontsize=9)
+    figure.suptitle(f"one DCGAN per class: the latest grid of each ({len(panels)} classes)", fontsize=10)
+    figure.tight_layout()
+    path = Path(path or run_dir / "gallery.png")
+    save_figure(figure, path)
+    return path
