@@ -4,6 +4,7 @@
 #   make notebooks  after editing a notebook (.ipynb in Jupyter, or its .py source): sync the pair, strip outputs
 #   make figures    re-run the notebooks with their full parameters into figures/
 #   make readme-numbers  the README's cheap numbers and pictures, from the shipped 5-epoch model
+#   make study-figure    the 20-epoch study's FID-against-epochs plot from the committed per-epoch FIDs
 PYTHON_SYSTEM ?= python3
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
@@ -12,7 +13,7 @@ DEMO_EPOCHS ?= 5
 DEMO_OUT ?= runs/demo
 SHIPPED_MODEL := fashion_mnist_dcgan_5ep
 
-.PHONY: demo test lint notebooks venv data tools figures readme-numbers clean-venv
+.PHONY: demo test lint notebooks venv data tools figures readme-numbers study-figure clean-venv
 
 venv: $(VENV)/.installed
 
@@ -82,6 +83,32 @@ readme-numbers: venv data
 	$(PYTHON) dcgan.py generate --model $(README_MODEL) --n 8 --walk dimension --dim 7 --out figures/generate/z7.png
 	$(PYTHON) dcgan.py generate --model $(README_MODEL) --arithmetic "Ankle boot - Sneaker + Sandal" \
 		--out figures/generate/arithmetic.png
+
+# The 20-epoch study's plot of FID against epochs (README, "Better samples"), from the per-epoch FIDs that the
+# runs wrote with --fid-every 2 (saved_models/... and figures/study_quality/*/epoch_metrics.csv); runs whose
+# file is not there are left out, and said.
+STUDY_FIGURE ?= figures/study_quality/fid_against_epochs.png
+define STUDY_PLOT
+from pathlib import Path
+from utils import startup
+startup.import_tensorflow()
+from utils.analysis.studies import compare_metric
+runs = {"paper default, G as trained": ("saved_models/fashion_mnist_dcgan_ema_20ep", "fid_raw"),
+        "EMA 0.999 (averaged G)": ("saved_models/fashion_mnist_dcgan_ema_20ep", "fid"),
+        "mixed_bfloat16, G as trained": ("figures/study_quality/bf16", "fid"),
+        "TTUR (D 4e-4, G 1e-4), G as trained": ("figures/study_quality/ttur", "fid_raw"),
+        "TTUR + EMA 0.999": ("figures/study_quality/ttur", "fid"),
+        "label smoothing 0.1 + EMA 0.999": ("figures/study_quality/smoothing", "fid")}
+present = {label: run for label, run in runs.items() if (Path(run[0]) / "epoch_metrics.csv").is_file()}
+print("left out (no epoch_metrics.csv yet):", ", ".join(sorted(set(runs) - set(present))) or "none")
+compare_metric(present, ylabel="FID (2,048 samples; 10,000 at the end: see the table)",
+               references={"Lucic et al. NS GAN": 26.5, "progressive augmentation": 15.8, "SIG flow": 13.7},
+               title="Fashion-MNIST, 20 epochs", path="$(STUDY_FIGURE)")
+print("wrote $(STUDY_FIGURE)")
+endef
+export STUDY_PLOT
+study-figure: venv
+	PYTHONPATH=. $(PYTHON) -c "$$STUDY_PLOT"
 
 # Each notebook is a pair, notebooks/<name>.py (percent format) and <name>.ipynb: bring an edit of either
 # into the other (jupytext keeps the newer one), then commit the .ipynb without outputs.

@@ -115,3 +115,18 @@ def test_compare_metric_draws_each_column_against_epochs_with_references(tmp_pat
         studies.compare_metric({"x": (tmp_path, "kid")})
     with pytest.raises(FileNotFoundError, match="--fid-every"):
         studies.run_metrics(tmp_path / "elsewhere")
+
+
+def test_make_study_figure_draws_the_committed_study(tmp_path):
+    """The README's FID-against-epochs plot comes from one Makefile target over the committed per-epoch FIDs."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import REPO
+
+    figure = tmp_path / "study.png"
+    result = subprocess.run(["make", "--no-print-directory", "-s", "study-figure", f"VENV={Path(sys.prefix)}",
+                             f"STUDY_FIGURE={figure}"], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {figure}" in result.stdout
