@@ -367,7 +367,7 @@ def test_sigkill_at_random_moments_including_checkpoint_writes(mnist_dir, tmp_pa
     result = run("train", "--resume", "--dataset", "mnist", "--data-dir", str(mnist_dir), "--out", str(out), *TINY)
     assert result.returncode == 0, result.stderr
     assert _history_steps(out) == list(range(1, 25))
-    assert sorted(path.name for path in (out / "samples").iterdir()) == [f"epoch_00{i}.png" for i in range(1, 7)]
+    assert sorted(path.name for path in (out / "samples").iterdir()) == [f"epoch_00{i}.png" for i in range(1, 7)]   # no leftover temporary
     assert (out / "generator.keras").is_file()
 
 

@@ -59,3 +59,19 @@ def test_the_file_and_then_its_folder_are_fsynced_around_the_rename(tmp_path, mo
     assert events[0][1].endswith(".tmp.json") and events[1][1] == str(tmp_path / "data.json")
     assert events[2][1] == str(tmp_path)
     assert (tmp_path / "data.json").read_text() == "{}\n"
+
+
+def test_leftover_temporaries_of_a_killed_write_are_removed(tmp_path):
+    """What a kill -9 inside atomic_path leaves (its hidden temporary) is cleared; the run's own files stay."""
+    from utils.files import remove_leftover_temporaries
+
+    for name in ("history.csv", "epoch_001.png", ".hidden_by_the_user", ".epoch_003.tmp.png", "notes.tmp.txt"):
+        (tmp_path / name).write_text("x")
+    with atomic_path(tmp_path / "epoch_002.png") as temporary:
+        left = temporary   # the name a writer killed before its rename leaves behind
+        temporary.write_text("whole")
+    left.write_text("half")   # as if the process had died before the rename
+    removed = remove_leftover_temporaries(tmp_path)
+    assert removed == [left] and not left.exists()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        ".epoch_003.tmp.png", ".hidden_by_the_user", "epoch_001.png", "epoch_002.png", "history.csv", "notes.tmp.txt"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -61,3 +62,18 @@ def write_atomic(path: str | Path, text: str) -> None:
     """Write `text` to `path` through `atomic_path`."""
     with atomic_path(path) as temporary:
         temporary.write_text(text)
+
+
+# `atomic_path`'s temporary names: ".<stem>.<mkstemp's 8 random characters>.tmp<suffix>".
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp(\.[^./]+)?$")
+
+
+def remove_leftover_temporaries(folder: str | Path) -> list[Path]:
+    """Delete the temporaries that a process killed in the middle of `atomic_path` left in `folder` (not
+    its subfolders); call it only where no other process is writing. Returns what was removed."""
+    removed = []
+    for path in Path(folder).iterdir() if Path(folder).is_dir() else ():
+        if path.is_file() and _TEMPORARY.match(path.name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed

@@ -36,7 +36,7 @@ from model.config import DCGANConfig
 from model.gan import DCGAN, is_chief, worker_count
 from utils.data.pipeline import TrainingData
 from utils.errors import MissingError, UsageError, environment_message
-from utils.files import atomic_path, write_atomic
+from utils.files import atomic_path, remove_leftover_temporaries, write_atomic
 from utils.pictures.images import progress_gif, save_grid
 from utils.pictures.plots import plot_losses
 from utils.pictures.samples import latent_samples
@@ -205,6 +205,9 @@ def prepare_run_dir(out_dir: Path, resume: bool) -> None:
         raise UsageError(f"{out_dir} already holds a run; pass --resume to continue it, or choose another --out")
     check_writable(out_dir)
     (out_dir / "samples").mkdir(exist_ok=True)
+    if resume:   # a kill in the middle of a write leaves its hidden temporary; the run's one writer clears them
+        for folder in (out_dir, out_dir / "samples"):
+            remove_leftover_temporaries(folder)
 
 
 def default_steps_per_call() -> int:
