@@ -14,7 +14,6 @@ folder) print one line naming the fix and exit with code 2. TensorFlow's C++ sta
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import os
 import sys
@@ -408,10 +407,9 @@ def _train_per_class(args, raw, config, out_dir: Path, strategy) -> int:
                          "one-class generator's FID says little; evaluate the classes with --metrics domain instead")
     if args.resume and not per_class.is_per_class(out_dir):
         raise UsageError(f"--per-class --resume: {out_dir} holds a one-GAN run; resume it without --per-class")
-    labels = sorted({int(label) for label in np.asarray(raw.labels)} & set(config.classes or raw.labels.tolist()))
+    present = {int(label) for label in np.unique(raw.labels)}
+    labels = sorted(present & set(config.classes) if config.classes else present)
     runs = per_class.prepare_parent(config, labels, out_dir, args.resume)
-    with contextlib.suppress(OSError):
-        (out_dir / "samples").rmdir()   # the parent has no samples of its own: each class has its run
     print(f"{config.dataset}: one DCGAN per class, {len(runs)} classes, into {out_dir}", flush=True)
     log = lambda line: print(line, flush=True)  # noqa: E731
     for number, (label, run_dir) in enumerate(runs, 1):

@@ -112,7 +112,11 @@ def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
 
 def worker_count(strategy: tf.distribute.Strategy | None) -> int:
     """Processes in the run's cluster (1 without one)."""
-    return getattr(getattr(strategy, "extended", None), "_num_workers", 1) if strategy is not None else 1
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None or not resolver.task_type:
+        return 1
+    spec = resolver.cluster_spec()
+    return sum(spec.num_tasks(job) for job in ("chief", "worker") if job in spec.jobs)
 
 
 def _mean_cross_entropy(labels, logits, global_batch_size):

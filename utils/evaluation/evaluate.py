@@ -48,6 +48,11 @@ def _split(dataset, split, config, data_dir, source, limit):
     return images, raw.labels[:len(images)]
 
 
+def _require_domain_dataset(dataset: str) -> None:
+    if dataset not in CLASS_NAMES:
+        raise UsageError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
+
+
 def _domain_classifier(dataset, config, train_images, train_labels, cache_dir: Path):
     # The file name records what it was trained on, so a classifier fit on a --train-limit subset
     # is never mistaken for the full one.
@@ -67,8 +72,7 @@ def evaluate_per_class(run_dir, dataset=None, data_dir=None, num_samples=None, s
     record = class_runs.read_parent(run_dir)
     config = DCGANConfig.from_json(run_dir / "config.json")
     dataset = dataset or config.dataset
-    if dataset not in CLASS_NAMES:
-        raise UsageError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
+    _require_domain_dataset(dataset)
     train_images, train_labels = _split(dataset, "train", config, data_dir, source, train_limit)
     classifier, _ = _domain_classifier(dataset, config, train_images, train_labels, cache_dir)
     count = num_samples or 1000
@@ -153,8 +157,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
         fakes, _ = generate_fake_samples(generator, num_samples, seed=seed)
         results["generated_images"] = num_samples
     if "domain" in metric_names:
-        if dataset not in CLASS_NAMES:
-            raise UsageError(f"--metrics domain is for the MNIST family (mnist, fashion_mnist), not {dataset}")
+        _require_domain_dataset(dataset)
         classifier, classifier_path = _domain_classifier(dataset, config, train_images, train_labels, cache_dir)
         _, test_probabilities = domain.domain_outputs(classifier, test_images)
         classifier_accuracy = float((test_probabilities.argmax(1) == test_labels).mean())

@@ -204,10 +204,6 @@ def prepare_run_dir(out_dir: Path, resume: bool) -> None:
     elif (out_dir / "config.json").is_file():
         raise UsageError(f"{out_dir} already holds a run; pass --resume to continue it, or choose another --out")
     check_writable(out_dir)
-    (out_dir / "samples").mkdir(exist_ok=True)
-    if resume:   # a kill in the middle of a write leaves its hidden temporary; the run's one writer clears them
-        for folder in (out_dir, out_dir / "samples"):
-            remove_leftover_temporaries(folder)
 
 
 def default_steps_per_call() -> int:
@@ -249,25 +245,26 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
         key = hashlib.sha1(str(run_dir.resolve()).encode()).hexdigest()[:12]
         out_dir = Path(tempfile.gettempdir()) / f"dcgan_{key}_{resolver.task_type}{resolver.task_id}"
         shutil.rmtree(out_dir, ignore_errors=True)
-        resume_from = run_dir
         epoch_metrics, tensorboard_every, progress = None, 0, False
         log = _worker_log(log)
-    else:
-        resume_from = out_dir
     prepare_run_dir(out_dir, resume and out_dir == run_dir)
+    (out_dir / "samples").mkdir(exist_ok=True)
+    if resume:   # a kill in the middle of a write leaves its hidden temporary; the run's one writer clears them
+        for folder in (out_dir, out_dir / "samples"):
+            remove_leftover_temporaries(folder)
     keras.utils.set_random_seed(config.seed)
     gan = DCGAN(config, jit_compile=jit_compile, strategy=strategy)
     manager = tf.train.CheckpointManager(gan.checkpoint(), out_dir / "checkpoints", max_to_keep=3)
     history_path = out_dir / "history.csv"
     check_free_space(out_dir, checkpoint_bytes(gan))
     if resume:
-        source = manager if resume_from == out_dir else tf.train.CheckpointManager(
-            gan.checkpoint(), resume_from / "checkpoints", max_to_keep=3)
+        source = manager if out_dir == run_dir else tf.train.CheckpointManager(   # a worker: the chief's
+            gan.checkpoint(), run_dir / "checkpoints", max_to_keep=3)
         restored = restore_latest(gan, source, log)
         if restored:
             log(f"resumed from {restored}: epoch {gan.epochs_done}, step {gan.steps_done}")
         else:
-            log(f"{resume_from} has no usable checkpoint: starting from step 0")
+            log(f"{run_dir} has no usable checkpoint: starting from step 0")
     try:
         return _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps_per_call, gan,
                       manager, history_path, epoch_metrics, tensorboard_every)
