@@ -274,6 +274,36 @@ def test_epoch_metrics_run_every_n_epochs_and_the_last_and_survive_a_resume(tiny
     assert json.loads((out / "config.json").read_text())["fid_every"] == 2
 
 
+def test_a_run_stopped_during_an_epochs_metrics_measures_that_epoch_on_resume(tiny_config, mnist_dir, tmp_path):
+    """The metrics run after the epoch's checkpoint and take minutes: a run that dies inside them (here the
+    hook raises, as a kill would stop it) has epoch 2 checkpointed but no row for it. --resume measures
+    epoch 2 before training epoch 3, so the file has the rows a straight run writes, each once."""
+    data = TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 16, seed=1)
+    config = tiny_config.__class__(**{**tiny_config.__dict__, "epochs": 3, "fid_every": 2})
+    calls, lines = [], []
+
+    def dies(generator, epoch):
+        raise KeyboardInterrupt("killed while measuring")
+
+    def measure(generator, epoch):
+        calls.append(epoch)
+        return {"fid": 100.0 / epoch}
+
+    out = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train(config, data, out, progress=False, log=lines.append, epoch_metrics=dies)
+    assert not (out / "epoch_metrics.csv").exists()
+    train(config, data, out, resume=True, progress=False, log=lines.append, epoch_metrics=measure)
+    assert calls == [2, 3]
+    assert "epoch 2: measuring the metrics the stopped run did not write" in lines
+    with open(out / "epoch_metrics.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(row["epoch"], int(row["step"])) for row in rows] == [("2", 2 * data.steps_per_epoch),
+                                                                  ("3", 3 * data.steps_per_epoch)]
+    train(config, data, out, resume=True, progress=False, log=lines.append, epoch_metrics=measure)
+    assert calls == [2, 3]   # a finished run measures nothing again
+
+
 def test_two_time_scale_learning_rates_reach_each_optimizer(tiny_config):
     """--lr-d / --lr-g (TTUR): each network's Adam gets its own rate; Adam's first step moves every weight
     by about its learning rate, so a G at 1e-9 barely moves while D moves by about 4e-4."""

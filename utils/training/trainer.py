@@ -349,6 +349,29 @@ def _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps
     # Rows of epochs that a resume will train again are dropped, so each epoch has at most one row.
     metric_rows = [row for row in read_rows(metrics_path) if int(row["epoch"]) <= gan.epochs_done] if resume else []
 
+    def measured_after(epochs_done):
+        return epoch_metrics is not None and config.fid_every and (
+            epochs_done % config.fid_every == 0 or epochs_done == config.epochs)
+
+    def measure(epochs_done):
+        values = epoch_metrics(gan.sampling_generator, epochs_done)
+        if gan.ema_generator is not None:
+            # G as trained too: the average never feeds back into training, so these are the
+            # numbers of the same run without --ema (test_training checks the trajectories agree).
+            values.update({f"{name}_raw": value
+                           for name, value in epoch_metrics(gan.generator, epochs_done).items()})
+        metric_rows.append({"epoch": epochs_done, "step": gan.steps_done, **values})
+        write_rows(metric_rows, metrics_path)
+        return values
+
+    # A run stopped between an epoch's checkpoint and the end of its metrics (they take minutes) measures
+    # that epoch first, so a resumed run's epoch_metrics.csv has the same rows as a straight one's.
+    if (resume and gan.epochs_done and gan.steps_done == int(gan.epoch_start.numpy())
+            and measured_after(gan.epochs_done)
+            and not any(int(row["epoch"]) == gan.epochs_done for row in metric_rows)):
+        log(f"epoch {gan.epochs_done}: measuring the metrics the stopped run did not write")
+        measure(gan.epochs_done)
+
     steps_per_epoch = data.steps_per_epoch
     # Leaving the block by any path (the end, an error, a stop signal) closes the TensorBoard writer.
     with _StopRequest() as stop, RunSummaries(out_dir, tensorboard_every) as summaries:
@@ -433,17 +456,9 @@ def _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps
             # The epoch's numbers for TensorBoard (epoch/<name>); the metrics below are added to it.
             epoch_values = epoch_summary(history, steps_per_epoch, seconds, images_seen)
             measured = ""
-            if epoch_metrics is not None and config.fid_every and (
-                    (epoch + 1) % config.fid_every == 0 or epoch + 1 == config.epochs):
-                values = epoch_metrics(gan.sampling_generator, epoch + 1)
-                if gan.ema_generator is not None:
-                    # G as trained too: the average never feeds back into training, so these are the
-                    # numbers of the same run without --ema (test_training checks the trajectories agree).
-                    values.update({f"{name}_raw": value
-                                   for name, value in epoch_metrics(gan.generator, epoch + 1).items()})
+            if measured_after(epoch + 1):
+                values = measure(epoch + 1)
                 epoch_values.update(values)
-                metric_rows.append({"epoch": epoch + 1, "step": gan.steps_done, **values})
-                write_rows(metric_rows, metrics_path)
                 measured = "".join(f", {name} {value:.4g}" for name, value in values.items())
             log(f"epoch {epoch + 1}/{config.epochs}: d_loss {np.mean(history['d_loss'][last]):.3f}, "
                 f"g_loss {np.mean(history['g_loss'][last]):.3f}, D(x) {np.mean(history['d_real'][last]):.2f}, "
