@@ -365,6 +365,7 @@ def command_train(args) -> int:
     workers = worker_count(strategy)
     print(f"{config.dataset}: {data.num_examples} images from {raw.source}, {data.steps_per_epoch} steps per epoch"
           + (f" of {config.batch_size} images over {workers} workers" if workers > 1 else "")
+          + (", each decoding only its own share of the files" if workers > 1 and data.shards_by_file else "")
           + f"; run directory {out_dir}" + ("" if chief else " (written by the chief)"), flush=True)
     log = lambda line: print(line, flush=True)  # noqa: E731
     epoch_metrics = None

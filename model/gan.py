@@ -182,8 +182,8 @@ class DCGAN:
 
         Across workers each takes its share of every global batch (sharding by data: every worker runs the
         same seeded shuffle and keeps its own elements), so an epoch is one pass over the data for the whole
-        cluster and the workers' shards of a step are together the one-process batch. Streamed sources
-        decode every file on every worker for that (their files are not split between workers)."""
+        cluster and the workers' shards of a step are together the one-process batch. (Streams trained
+        by several workers are split by file instead: `utils.training.trainer.epoch_batches`.)"""
         if not self.distributed:
             return dataset
         options = tf.data.Options()

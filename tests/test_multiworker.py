@@ -96,6 +96,31 @@ def test_two_workers_write_one_complete_run_with_the_global_batch_of_one_process
     assert float(cluster_rows[0]["d_real"]) == pytest.approx(float(single_rows[0]["d_real"]), abs=1e-6)
 
 
+def test_two_workers_split_a_folder_by_file(tmp_path):
+    """Item 3 for streams: 64 images and 2 corrupt files (listed last, so one in each worker's share).
+    Each worker decodes only its own files: the chief's epoch line counts 1 unreadable file where one
+    process counts both, and the run still has 4 steps of 16 images an epoch, every step once."""
+    from utils.data.fixtures import write_image_folder
+
+    folder = tmp_path / "images"
+    write_image_folder(folder, 64, size=32, corrupt=2)
+    run_dir = tmp_path / "run"
+    args = ["--dataset", "folder", "--data-dir", str(folder), "--epochs", "2", "--strategy", "multiworker",
+            "--out", str(run_dir), *TINY]
+    results = finish(start_workers(args, tmp_path))
+    for code, _, stderr in results:
+        assert code == 0, stderr[-3000:]
+    chief_out, worker_out = results[0][1], results[1][1]
+    assert "66 images" in chief_out and "4 steps per epoch of 16 images over 2 workers, each decoding only its " \
+        "own share of the files" in chief_out
+    assert "each decoding only its own share" in worker_out
+    epoch_lines = [line for line in chief_out.splitlines() if line.startswith("epoch ")]
+    assert len(epoch_lines) == 2 and all(line.endswith("skipped 1 unreadable file(s)") for line in epoch_lines), \
+        epoch_lines
+    assert [int(row["step"]) for row in history(run_dir)] == list(range(1, 9))
+    assert (run_dir / "generator.keras").is_file()
+
+
 def test_a_killed_worker_stops_the_other_and_both_resume(data_dir, tmp_path):
     """(c) kill -9 one worker mid-run: the other stops within a minute with one line naming the lost task
     and the resume command (exit 4); both restarted with --resume finish the run, no step lost or repeated."""

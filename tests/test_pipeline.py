@@ -81,3 +81,38 @@ def test_load_scaled_reads_fits_and_scales_and_can_refuse_streams(tmp_path):
     assert streamed.shape == (3, 32, 32, 3)
     with pytest.raises(ValueError, match="in-memory labelled dataset"):
         load_scaled("celeba", 32, 3, celeba, limit=3, streams=False)
+
+
+def test_a_stream_is_split_by_file_between_workers(tmp_path, mnist_dir):
+    """Streams on a cluster: worker k of 2 decodes files k, k + 2, ... only (its skip counter sees half of
+    them), the two shares are together every image once, and each worker's epoch is exactly
+    `steps_per_epoch` batches of its part of the global batch, also when its share runs short (a
+    corrupt file) and when a resume skips batches."""
+    from utils.data.fixtures import write_image_folder
+
+    write_image_folder(tmp_path, 40, size=32, corrupt=2)   # sorted: 40 images, then corrupt_0, corrupt_1
+    raw = load_raw("folder", data_dir=tmp_path, image_size=32, channels=3)
+    every = sorted(image.tobytes() for image in raw.stream.as_numpy_iterator())
+    assert len(every) == 40
+    shares = []
+    for index in (0, 1):
+        raw.unreadable.reset()
+        shares.append([image.tobytes() for image in raw.shard(2, index).as_numpy_iterator()])
+        assert (raw.unreadable.seen, raw.unreadable.count) == (21, 1)
+    assert sorted(shares[0] + shares[1]) == every and not set(shares[0]) & set(shares[1])
+    assert len(list(raw.shard(2, 1, limit=10))) == 5   # --limit: a share of the first 10 files
+
+    data = TrainingData(raw, 32, 3, batch_size=8, seed=0)
+    assert data.shards_by_file and data.steps_per_epoch == 5
+    raw.unreadable.reset()
+    batches = [batch.numpy() for batch in data.worker_epoch_dataset(0, 0, workers=2, index=1, batch_size=4)]
+    assert raw.unreadable.seen == 21   # its share read once, not again to fill a shuffle buffer
+    assert [batch.shape for batch in batches] == [(4, 32, 32, 3)] * 5   # 20 images from a share of 20
+    two_replicas = list(data.worker_epoch_dataset(0, 0, workers=2, index=1, batch_size=2, batches_per_step=2))
+    assert len(two_replicas) == 10
+    resumed = [batch.numpy() for batch in data.worker_epoch_dataset(0, 2, workers=2, index=1, batch_size=4)]
+    np.testing.assert_array_equal(np.stack(resumed), np.stack(batches[2:]))
+    # 42 files make 3 global batches of 14, i.e. 21 images a worker, and a share has 20 that decode
+    short = TrainingData(raw, 32, 3, batch_size=14, seed=0)
+    assert len(list(short.worker_epoch_dataset(0, 0, workers=2, index=0, batch_size=7))) == 3
+    assert not TrainingData(load_raw("mnist", data_dir=mnist_dir), 32, 1, 8, 0).shards_by_file

@@ -26,6 +26,8 @@ class RawData:
     attributes: int8 array (N, A) of +1/-1 attributes (CelebA), else None.
     attribute_names: the A attribute names, in column order.
     stream: a tf.data.Dataset of uint8 (H, W, C) images (and nothing else), or None.
+    shard: streams: `shard(count, index, limit=None)`, the stream of worker `index` of `count`, which
+        decodes only its own share of the files (`utils.data.images.shard_items`).
     num_examples: the number of images (for streams: counted or estimated from the file list).
     source: the file or folder the images came from, for messages and run configs.
     """
@@ -35,6 +37,7 @@ class RawData:
     attributes: np.ndarray | None = None
     attribute_names: list[str] | None = None
     stream: object | None = None
+    shard: object | None = None
     num_examples: int = 0
     source: str = ""
     skipped: int = 0

@@ -161,7 +161,7 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
     def preprocess(image):
         return centre_crop(image, image_size)
 
-    stream, counter = decoded_stream(items_dataset([files[name] for name in names]), load_bytes, preprocess,
-                                     image_size, channels, f"{NAME} ({source})")
-    return base.RawData(stream=stream, labels=None, attributes=attributes, attribute_names=attribute_names,
+    stream, counter, shard = decoded_stream(items_dataset([files[name] for name in names]), load_bytes, preprocess,
+                                            image_size, channels, f"{NAME} ({source})", total=len(names))
+    return base.RawData(stream=stream, shard=shard, labels=None, attributes=attributes, attribute_names=attribute_names,
                         num_examples=len(names), source=str(source), unreadable=counter)

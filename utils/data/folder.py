@@ -49,9 +49,9 @@ def stream_files(name: str, folder: Path, paths: list[Path], others: int, image_
     if preprocess is None:
         def preprocess(image):
             return resize_and_centre_crop(image, image_size)
-    stream, counter = decoded_stream(items_dataset([str(p) for p in paths]), read_path, preprocess,
-                                     image_size, channels, f"{name} ({folder})")
-    return base.RawData(stream=stream, num_examples=len(paths), source=str(folder), skipped=others,
+    stream, counter, shard = decoded_stream(items_dataset([str(p) for p in paths]), read_path, preprocess,
+                                            image_size, channels, f"{name} ({folder})", total=len(paths))
+    return base.RawData(stream=stream, shard=shard, num_examples=len(paths), source=str(folder), skipped=others,
                         unreadable=counter)
 
 

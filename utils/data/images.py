@@ -141,9 +141,20 @@ def items_dataset(items: list[str]) -> "tf.data.Dataset":
     return tf.data.Dataset.from_tensor_slices((tf.constant(list(items), tf.string), last_flags))
 
 
+def shard_items(source, count: int, index: int, total: int, limit: int | None = None):
+    """Worker `index` of `count`'s part of an (item, is_last) source: items index, index + count, ... of
+    the first `limit` (all if None), the last of them flagged as the end of its pass (the skip counter
+    warns there). Sharded before decoding, so a worker decodes only its own files."""
+    if limit:
+        source, total = source.take(limit), min(total, limit)
+    return source.enumerate().shard(count, index).map(lambda position, pair: (pair[0], position + count >= total))
+
+
 def decoded_stream(source, load_bytes, preprocess, image_size: int, channels: int,
-                   name: str, label_items: bool = True) -> tuple["tf.data.Dataset", SkipCounter]:
-    """A tf.data.Dataset of uint8 (image_size, image_size, channels) images, and its skip counter.
+                   name: str, label_items: bool = True, total: int = 0):
+    """A tf.data.Dataset of uint8 (image_size, image_size, channels) images, its skip counter, and
+    `shard(count, index, limit=None)`: the same stream of one worker's share of the items (`shard_items`),
+    decoded through the same counter.
 
     source: (item, is_last) pairs; `load_bytes(item: bytes) -> bytes` returns the encoded image
         (a path's contents, a zip member, or the item itself for LMDB values).
@@ -151,6 +162,7 @@ def decoded_stream(source, load_bytes, preprocess, image_size: int, channels: in
     Decoding runs in parallel (AUTOTUNE, order kept); failures are filtered out and counted.
     label_items: the items name themselves (paths, member names), so a failure's item is an example
         in the counter; False where items are the encoded bytes (LMDB, TFDS records).
+    total: the number of items, which a shard needs to flag its last one.
     """
     import tensorflow as tf
 
@@ -182,10 +194,15 @@ def decoded_stream(source, load_bytes, preprocess, image_size: int, channels: in
         ok.set_shape(())
         return image, ok
 
-    dataset = source.map(decode_graph, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = dataset.map(tally_graph)  # sequential: sees every flag once, in order
-    dataset = dataset.filter(_is_ok).map(_image_only)
-    return dataset, counter
+    def decoded(items):
+        dataset = items.map(decode_graph, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        dataset = dataset.map(tally_graph)  # sequential: sees every flag once, in order
+        return dataset.filter(_is_ok).map(_image_only)
+
+    def shard(count: int, index: int, limit: int | None = None):
+        return decoded(shard_items(source, count, index, total, limit))
+
+    return decoded(source), counter, shard
 
 
 def _is_ok(image, ok):

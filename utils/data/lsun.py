@@ -84,6 +84,7 @@ def load(data_dir=None, split="train", image_size=32, channels=None, limit=None)
     generate, total = lmdb_values(source, limit)
     values = tf.data.Dataset.from_generator(
         generate, output_signature=(tf.TensorSpec((), tf.string), tf.TensorSpec((), tf.bool)))
-    stream, counter = decoded_stream(values, lambda value: value if isinstance(value, bytes) else bytes(value),
-                                     preprocess, image_size, channels, f"{NAME} ({source})", label_items=False)
-    return base.RawData(stream=stream, num_examples=total, source=str(source), unreadable=counter)
+    stream, counter, shard = decoded_stream(values, lambda value: value if isinstance(value, bytes) else bytes(value),
+                                            preprocess, image_size, channels, f"{NAME} ({source})",
+                                            label_items=False, total=total)
+    return base.RawData(stream=stream, shard=shard, num_examples=total, source=str(source), unreadable=counter)

@@ -148,9 +148,10 @@ def _load_stream(name: str, data_dir, split: str, image_size: int, channels: int
         attributes, attribute_names = None, None
 
     source = f"tfds:{builder.name} ({builder.data_dir})"
-    stream, counter = decoded_stream(encoded, lambda value: value if isinstance(value, bytes) else bytes(value),
-                                     preprocess, image_size, channels, f"{name} ({source})", label_items=False)
-    return base.RawData(stream=stream, attributes=attributes, attribute_names=attribute_names,
+    stream, counter, shard = decoded_stream(encoded, lambda value: value if isinstance(value, bytes) else bytes(value),
+                                            preprocess, image_size, channels, f"{name} ({source})",
+                                            label_items=False, total=total)
+    return base.RawData(stream=stream, shard=shard, attributes=attributes, attribute_names=attribute_names,
                         num_examples=total, source=source, unreadable=counter)
 
 

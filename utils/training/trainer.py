@@ -297,6 +297,22 @@ def train(config: DCGANConfig, data: TrainingData, out_dir: str | Path, resume: 
             shutil.rmtree(out_dir, ignore_errors=True)
 
 
+def epoch_batches(gan: DCGAN, data: TrainingData, epoch: int, skip_batches: int):
+    """The epoch's batches as `gan`'s step takes them. A stream trained by several workers is split by
+    file: each worker decodes only its own share (`TrainingData.worker_epoch_dataset`), which is what a
+    cluster is for when decoding JPEGs is the bottleneck. Everything else is split by data (`gan.distribute`)."""
+    if not (data.shards_by_file and worker_count(gan.strategy) > 1):
+        return gan.distribute(data.epoch_dataset(epoch, skip_batches=skip_batches))
+    replicas = gan.strategy.num_replicas_in_sync
+
+    def worker_dataset(context: tf.distribute.InputContext):
+        return data.worker_epoch_dataset(epoch, skip_batches, context.num_input_pipelines, context.input_pipeline_id,
+                                         context.get_per_replica_batch_size(data.batch_size),
+                                         replicas // context.num_input_pipelines)
+
+    return gan.strategy.distribute_datasets_from_function(worker_dataset)
+
+
 def _worker_log(log):
     """What a worker that is not the chief prints: where it resumed from and its warnings; its epoch
     lines would repeat the chief's (from a history it does not keep)."""
@@ -384,7 +400,7 @@ def _train(config, data, out_dir, resume, checkpoint_every, progress, log, steps
             bar = tqdm(total=steps_per_epoch, initial=done_in_epoch, desc=f"epoch {epoch + 1}/{config.epochs}",
                        disable=not progress, file=sys.stderr, mininterval=1.0 if sys.stderr.isatty() else 30.0,
                        dynamic_ncols=True)
-            batches = iter(gan.distribute(data.epoch_dataset(epoch, skip_batches=done_in_epoch)))
+            batches = iter(epoch_batches(gan, data, epoch, done_in_epoch))
             while done_in_epoch < steps_per_epoch:
                 first_step = gan.steps_done + 1
                 # A call ends at the next checkpoint and at the end of the epoch (or of a shorter stream).
