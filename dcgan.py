@@ -255,6 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--steps-per-call", type=positive_int, help="train steps per compiled call (default: as train)")
     bench.add_argument("--inception", action="store_true",
                        help="also time FID's Inception feature extractor, against the train step's FLOP/s")
+    bench.add_argument("--architectures", action="store_true",
+                       help="also time the step of each architecture option (5x5, --kernel-size 4, "
+                            "--architecture lin) side by side, with their parameter counts")
     bench.add_argument("--xla", action="store_true", help="also time the step compiled with XLA (jit_compile)")
     bench.add_argument("--no-reference", action="store_true", help="skip timing the tutorial-style reference step")
     bench.add_argument("--steps", type=positive_int, default=20, help="timed steps (default 20)")
@@ -623,7 +626,8 @@ def command_bench(args) -> int:
               channels=args.channels, steps=args.steps, dataset=args.data, data_dir=args.data_dir,
               source=args.source, synthetic=args.synthetic, precision=args.precision,
               reference=not args.no_reference, xla=args.xla, steps_per_call=args.steps_per_call,
-              inception=args.inception, workers=args.workers if args.strategy == "multiworker" else 0)
+              inception=args.inception, workers=args.workers if args.strategy == "multiworker" else 0,
+              architectures=args.architectures)
     return 0
 
 

@@ -335,6 +335,24 @@ def test_bench_on_synthetic_native_files():
                      r"[\d.]+x the train step", result.stdout), result.stdout
 
 
+def test_bench_times_every_architecture_side_by_side():
+    """bench --architectures: one line per option with its rate, its ratio to the default and the
+    parameter counts of the networks that train builds for it."""
+    from model.config import DCGANConfig
+    from model.dcgan import build_discriminator, build_generator
+
+    result = run("bench", "--width", "8", "--batch-size", "8", "--steps", "1", "--no-reference", "--architectures")
+    assert result.returncode == 0, result.stderr
+    for name, change in (("dcgan, 5x5 kernels (the default)", {}), ("dcgan, --kernel-size 4", {"kernel_size": 4}),
+                         ("--architecture lin", {"architecture": "lin"})):
+        config = DCGANConfig(width=8, batch_size=8, **change)
+        expected = (f"G {build_generator(config).count_params():,} and "
+                    f"D {build_discriminator(config).count_params():,} parameters")
+        assert re.search(rf"^{re.escape(name)}: [\d.]+ images/s \([\d.]+x the default\), [\d.]+ GFLOP per image, "
+                         rf"{re.escape(expected)}$", result.stdout, re.MULTILINE), result.stdout
+    assert "dcgan, 5x5 kernels (the default): " in result.stdout and "(1.00x the default)" in result.stdout
+
+
 def test_help_on_every_command():
     for command in ("train", "generate", "evaluate", "bench"):
         result = run(command, "--help")

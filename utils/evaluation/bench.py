@@ -152,6 +152,27 @@ def time_local_workers(config: DCGANConfig, steps: int, workers: int = 2) -> flo
     return json.loads(outputs[0][0].strip().splitlines()[-1])["images_per_s"]
 
 
+ARCHITECTURE_VARIANTS = (("dcgan, 5x5 kernels (the default)", {}), ("dcgan, --kernel-size 4", {"kernel_size": 4}),
+                         ("--architecture lin", {"architecture": "lin"}))
+
+
+def time_architectures(config: DCGANConfig, steps: int, steps_per_call: int, log=print) -> list[dict]:
+    """The train step of every architecture option, timed one after the other in this process, with
+    the networks' parameter counts and FLOPs per image."""
+    rows = []
+    for name, change in ARCHITECTURE_VARIANTS:
+        variant = dataclasses.replace(config, **change)
+        rate = time_train_step(variant, steps, steps_per_call=steps_per_call)
+        row = {"architecture": name, "images_per_s": rate, "flops_per_image": train_step_flops(variant),
+               "generator_parameters": build_generator(variant).count_params(),
+               "discriminator_parameters": build_discriminator(variant).count_params()}
+        rows.append(row)
+        log(f"{name}: {_rate(rate)} images/s ({rate / rows[0]['images_per_s']:.2f}x the default), "
+            f"{row['flops_per_image'] / 1e9:.2f} GFLOP per image, G {row['generator_parameters']:,} and "
+            f"D {row['discriminator_parameters']:,} parameters")
+    return rows
+
+
 def reference_step(config: DCGANConfig):
     """The plain tutorial-style step for the same networks: both losses from one forward pass, two tapes."""
     generator, discriminator = build_generator(config), build_discriminator(config)
@@ -244,7 +265,7 @@ def _rate(images_per_s: float) -> str:
 
 def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, dataset=None, data_dir=None,
               source="native", synthetic=0, precision="float32", reference=True, xla=False, steps_per_call=None,
-              inception=False, workers=0, log=print) -> dict:
+              inception=False, workers=0, architectures=False, log=print) -> dict:
     """Time the train step in both update orders against the reference step, and (with `dataset`) the
     input pipeline on `data_dir`, or on `synthetic` generated native-format images when that is given."""
     from utils.training.trainer import default_steps_per_call
@@ -300,6 +321,8 @@ def run_bench(image_size=32, batch_size=128, width=0, channels=None, steps=20, d
         log(f"FID's Inception network (float32, batch 50): {_rate(rate)} images/s, {flops / 1e9:.1f} GFLOP per "
             f"image, {rate * flops / 1e9:.1f} GFLOP/s achieved, {ratio:.2f}x the train step's FLOP/s; "
             f"10,000 images take {10_000 / rate / 60:.1f} min")
+    if architectures:
+        results["architectures"] = time_architectures(config, steps, steps_per_call, log)
     if workers:
         rate = results["multiworker_images_per_s"] = time_local_workers(config, steps, workers)
         single = results["alternating_images_per_s"]
