@@ -396,45 +396,20 @@ def command_train(args) -> int:
 
 def _train_per_class(args, raw, config, out_dir: Path, strategy) -> int:
     """train --per-class: one run per label under `out_dir`, one after the other, then the gallery."""
-    import numpy as np
-
-    from model.config import DCGANConfig
-    from utils.data.pipeline import TrainingData
     from utils.training import per_class
-    from utils.training.trainer import TrainingStopped, train
+    from utils.training.trainer import TrainingStopped
 
-    if raw.labels is None:
-        raise UsageError(f"--per-class needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn); "
-                         f"{config.dataset} has no labels")
-    if config.fid_every:
-        raise UsageError("--per-class with --fid-every: the FID compares with the whole test set, all classes, so a "
-                         "one-class generator's FID says little; evaluate the classes with --metrics domain instead")
     if args.resume and not per_class.is_per_class(out_dir):
         raise UsageError(f"--per-class --resume: {out_dir} holds a one-GAN run; resume it without --per-class")
-    present = {int(label) for label in np.unique(raw.labels)}
-    labels = sorted(present & set(config.classes) if config.classes else present)
-    runs = per_class.prepare_parent(config, labels, out_dir, args.resume)
-    print(f"{config.dataset}: one DCGAN per class, {len(runs)} classes, into {out_dir}", flush=True)
-    log = lambda line: print(line, flush=True)  # noqa: E731
-    for number, (label, run_dir) in enumerate(runs, 1):
-        resume = (run_dir / "config.json").is_file()
-        child = dataclasses.replace(config, classes=(label,))
-        if resume:   # the class's own run, with the epochs the parent now asks for
-            child = dataclasses.replace(DCGANConfig.from_json(run_dir / "config.json"), epochs=config.epochs)
-        data = TrainingData(raw, child.image_size, child.channels, child.batch_size, child.seed, limit=child.limit,
-                            classes=child.classes)
-        print(f"class {label} ({per_class.class_name(config.dataset, label)}), {number} of {len(runs)}: "
-              f"{data.num_examples} images, {data.steps_per_epoch} steps per epoch; run directory {run_dir}", flush=True)
-        try:
-            train(child, data, run_dir, resume=resume, checkpoint_every=args.checkpoint_every,
-                  progress=not args.no_progress, log=log, strategy=strategy, steps_per_call=args.steps_per_call,
-                  jit_compile=args.xla, tensorboard_every=args.tensorboard_every)
-        except TrainingStopped as stopped:
-            print(f"dcgan.py: class {label}: {stopped} (with --resume --out {out_dir}, the other classes follow)",
-                  file=sys.stderr)
-            return stopped.exit_code
-    gallery = per_class.write_gallery(out_dir)
-    print(f"done: {len(runs)} runs in {out_dir}, gallery {gallery}; sample one with generate --model {out_dir} --class K")
+    try:
+        gallery, runs = per_class.train_classes(
+            config, raw, out_dir, resume=args.resume, log=lambda line: print(line, flush=True),
+            checkpoint_every=args.checkpoint_every, progress=not args.no_progress, strategy=strategy,
+            steps_per_call=args.steps_per_call, jit_compile=args.xla, tensorboard_every=args.tensorboard_every)
+    except TrainingStopped as stopped:
+        print(f"dcgan.py: {stopped}", file=sys.stderr)
+        return stopped.exit_code
+    print(f"done: {runs} runs in {out_dir}, gallery {gallery}; sample one with generate --model {out_dir} --class K")
     return 0
 
 

@@ -18,9 +18,8 @@
 # training. What each section does, and why, is told once for all dataset notebooks in
 # [README.md](README.md#the-dataset-notebooks).
 #
-# **Runtime** of the defaults (25 epochs at 32 px, 50,000 images): on a 2-core CPU about 4-5 min per
-# epoch (50,000 images at about 200 images/s); on one GPU well under a minute per epoch (an estimate
-# from the arithmetic). **Data**: `bash datasets/download_cifar10.sh`.
+# **Runtime** of the defaults (25 epochs at 32 px, 50,000 images): on a 2-core CPU 4-5 min per epoch
+# (about 200 images/s); on one GPU well under a minute (an estimate). **Data**: `bash datasets/download_cifar10.sh`.
 
 # %% [markdown]
 # ## Setup
@@ -37,6 +36,7 @@ output_dir = "runs/notebooks"   # the run directory is <output_dir>/cifar10 (<ou
 figures_root = "figures"        # PNG figures go to <figures_root>/cifar10/
 seed = 0
 smoke = False                   # True: train on a tiny native-format copy written into a temporary folder
+per_class_epochs = 5            # the per-class section: epochs of each class's DCGAN; 0 skips it
 
 # %%
 import os
@@ -73,9 +73,7 @@ print(f"data: {data_dir or 'default lookup'}; run directory: {run_dir}; figures:
 
 # %% [markdown]
 # ## Data
-#
-# The images are already 32x32; they are only scaled to [-1, 1]. Otherwise only scaled to [-1, 1], the
-# range of G's tanh (Sec. 4).
+# The images are already 32x32; they are only scaled to [-1, 1], the range of G's tanh (Sec. 4).
 
 # %%
 config = DCGANConfig(dataset=DATASET, image_size=image_size, channels=CHANNELS, width=width,
@@ -131,6 +129,17 @@ notebook.show_gif(figures / "progress.gif")
 generator, discriminator, _ = load_networks(run_dir)
 fake_images, _ = generate_fake_samples(generator, 64, seed=seed + 1)   # labels 0: fake
 notebook.show_image(save_grid(fake_images, figures / "samples.png", columns=8))
+
+# %% [markdown]
+# **One DCGAN per class**, ten pairs as the classDCGAN reproduction trains them (`python dcgan.py train
+# --dataset cifar10 --per-class --epochs 5 --out runs/cifar10_classes`): each class's latest grid.
+
+# %%
+if per_class_epochs:
+    smoke_only = {"classes": (0, 1), "batch_size": 4} if smoke else {}   # the smoke copy: 6 images a class
+    classes_config = DCGANConfig(**{**config.__dict__, "epochs": per_class_epochs, **smoke_only})
+    gallery = notebook.run_per_class(classes_config, run_dir.with_name(run_dir.name + "_classes"), data_dir)
+    notebook.show_image(shutil.copy(gallery, figures / "per_class_gallery.png"))
 print(sorted(path.name for path in figures.iterdir()))
 
 # %% [markdown]

@@ -6,6 +6,7 @@ notebook depends on another. Nothing in `model/` or the rest of `utils/` imports
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -106,13 +107,32 @@ def run_training(config: DCGANConfig, run_dir: str | Path, data=None, data_dir: 
 
     run_dir = Path(run_dir)
     resume = (run_dir / "config.json").is_file()
-    if resume and DCGANConfig.from_json(run_dir / "config.json") != config:
+    # The parent keeps its labels in its own record, and "classes" empty.
+    if resume and DCGANConfig.from_json(run_dir / "config.json") != dataclasses.replace(config, classes=()):
         raise UsageError(f"{run_dir} holds a run with another configuration; delete it or choose another "
                          "output_dir")
     if data is None:
         data = training_data(config, data_dir)
     history = train(config, data, run_dir, resume=resume, progress=progress, log=log)
     return history, run_dir
+
+
+def run_per_class(config: DCGANConfig, run_dir: str | Path, data_dir: str | Path | None = None,
+                  progress: bool = True, log=print) -> Path:
+    """One DCGAN per class of `config`'s dataset into `run_dir` (`train --per-class`); returns the gallery.
+    As `run_training`, running the cell again continues the same run, and another config is an error."""
+    from utils.data import load_raw
+    from utils.training import per_class
+
+    run_dir = Path(run_dir)
+    resume = per_class.is_per_class(run_dir)
+    # The parent keeps its labels in its own record, and "classes" empty.
+    if resume and DCGANConfig.from_json(run_dir / "config.json") != dataclasses.replace(config, classes=()):
+        raise UsageError(f"{run_dir} holds a per-class run with another configuration; delete it or choose "
+                         "another output_dir")
+    raw = load_raw(config.dataset, data_dir=data_dir, image_size=config.image_size, channels=config.channels)
+    gallery, _ = per_class.train_classes(config, raw, run_dir, resume=resume, log=log, progress=progress)
+    return gallery
 
 
 def epoch_grids(run_dir: str | Path, path: str | Path | None = None, max_panels: int = 4):

@@ -113,3 +113,40 @@ def write_gallery(run_dir: str | Path, path: str | Path | None = None) -> Path:
     path = Path(path or run_dir / "gallery.png")
     save_figure(figure, path)
     return path
+
+
+def train_classes(config: DCGANConfig, raw, out_dir: str | Path, resume: bool = False, log=print,
+                  **train_options) -> tuple[Path, int]:
+    """Train one run per label of `raw` (of `config.classes` only, when given) under `out_dir`, one after
+    the other, then write the gallery; returns (gallery path, number of classes). With `resume`, every
+    class not finished continues and those not begun start. `train_options` go to `trainer.train`.
+    A class that stops raises TrainingStopped naming the class and how to continue."""
+    from utils.data.pipeline import TrainingData
+    from utils.training.trainer import TrainingStopped, train
+
+    if raw.labels is None:
+        raise UsageError(f"--per-class needs a labelled dataset (mnist, fashion_mnist, cifar10, svhn); "
+                         f"{config.dataset} has no labels")
+    if config.fid_every:
+        raise UsageError("--per-class with --fid-every: the FID compares with the whole test set, all classes, so a "
+                         "one-class generator's FID says little; evaluate the classes with --metrics domain instead")
+    out_dir = Path(out_dir)
+    present = {int(label) for label in np.unique(raw.labels)}
+    labels = sorted(present & set(config.classes) if config.classes else present)
+    runs = prepare_parent(config, labels, out_dir, resume)
+    log(f"{config.dataset}: one DCGAN per class, {len(runs)} classes, into {out_dir}")
+    for number, (label, run_dir) in enumerate(runs, 1):
+        child_resumes = (run_dir / "config.json").is_file()
+        child = dataclasses.replace(config, classes=(label,))
+        if child_resumes:   # the class's own run, with the epochs the parent now asks for
+            child = dataclasses.replace(DCGANConfig.from_json(run_dir / "config.json"), epochs=config.epochs)
+        data = TrainingData(raw, child.image_size, child.channels, child.batch_size, child.seed, limit=child.limit,
+                            classes=child.classes)
+        log(f"class {label} ({class_name(config.dataset, label)}), {number} of {len(runs)}: "
+            f"{data.num_examples} images, {data.steps_per_epoch} steps per epoch; run directory {run_dir}")
+        try:
+            train(child, data, run_dir, resume=child_resumes, log=log, **train_options)
+        except TrainingStopped as stopped:
+            raise TrainingStopped(f"class {label}: {stopped} (with --resume --out {out_dir}, the other classes "
+                                  "follow)", exit_code=stopped.exit_code) from None
+    return write_gallery(out_dir), len(runs)
