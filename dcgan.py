@@ -571,15 +571,18 @@ def command_evaluate(args) -> int:
     from utils.training import per_class
 
     if args.model and per_class.is_per_class(args.model):   # train --per-class: each class's share judged as it
-        if metric_names != ["domain"]:
+        if "domain" not in metric_names or set(metric_names) - {"domain", "fid", "kid"}:
             raise UsageError(f"{args.model} is a per-class run: evaluate it with --metrics domain (the share of "
-                             "each class's samples the domain classifier judges to be of that class)")
+                             "each class's samples the domain classifier judges to be of that class), and fid,kid "
+                             "for all classes' samples together")
         from utils.evaluation.evaluate import evaluate_per_class
 
         results = evaluate_per_class(args.model, dataset=args.dataset, data_dir=args.data_dir,
                                      num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,
                                      cache_dir=args.cache_dir or os.environ.get("DCGAN_CACHE_DIR"),
-                                     raw_generator=args.raw_generator, log=lambda line: print(line, flush=True))
+                                     raw_generator=args.raw_generator, metric_names=metric_names,
+                                     resize=args.resize, allow_few=args.allow_few_samples,
+                                     log=lambda line: print(line, flush=True))
     else:
         results = evaluate(args.model, dataset=args.dataset, data_dir=args.data_dir, metric_names=metric_names,
                        num_samples=args.num_samples, seed=args.seed, train_limit=args.train_limit,

@@ -85,3 +85,34 @@ def test_evaluate_gives_each_class_its_share_judged_as_that_class(data_dir, tmp_
     assert "class 1 (1): " in result.stdout and "samples judged 1" in result.stdout
     result = run("evaluate", "--model", str(out), "--metrics", "fid")
     assert result.returncode == 2 and "--metrics domain" in result.stderr
+
+
+def test_evaluate_scores_every_class_together_by_fid(data_dir, tmp_path):
+    """evaluate --metrics domain,fid,kid on a per-class run: the same number of samples from each class's
+    G, scored together against the test set; it equals evaluate --samples on those very samples."""
+    import numpy as np
+
+    from utils.evaluation import fid
+    from utils.pictures.samples import generate_fake_samples
+    from utils.training.checkpoints import load_networks
+
+    out = tmp_path / "classes"
+    result = run("train", "--dataset", "mnist", "--data-dir", str(data_dir), "--per-class", "--classes", "1,2",
+                 "--width", "8", "--batch-size", "8", "--limit", "8", "--epochs", "1", "--no-progress", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    cache = ["--cache-dir", str(tmp_path / "cache"), "--data-dir", str(data_dir)]
+    result = run("evaluate", "--model", str(out), "--metrics", "domain,fid,kid", "--num-samples", "40",
+                 "--allow-few-samples", *cache, "--out", str(tmp_path / "r.json"))
+    assert result.returncode == 0, result.stderr
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert set(results["classes"]) == {"1", "2"} and results["fid"] > 0 and "kid" in results
+    together = np.concatenate([fid.generated_to_pixels(
+        generate_fake_samples(load_networks(per_class.child_dir(out, label))[0], 40, seed=0)[0], "mnist")
+        for label in (1, 2)]).astype(np.uint8)
+    np.save(tmp_path / "together.npy", together)
+    result = run("evaluate", "--samples", str(tmp_path / "together.npy"), "--dataset", "mnist", "--metrics", "fid",
+                 "--allow-few-samples", *cache, "--out", str(tmp_path / "s.json"))
+    assert result.returncode == 0, result.stderr
+    assert results["fid"] == pytest.approx(json.loads((tmp_path / "s.json").read_text())["fid"], rel=1e-3)
+    result = run("evaluate", "--model", str(out), "--metrics", "domain,fid", "--num-samples", "40", *cache)
+    assert result.returncode == 2 and "at least 2048 samples in all" in result.stderr

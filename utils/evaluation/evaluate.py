@@ -61,9 +61,13 @@ def _domain_classifier(dataset, config, train_images, train_labels, cache_dir: P
 
 
 def evaluate_per_class(run_dir, dataset=None, data_dir=None, num_samples=None, seed=0, train_limit=0,
-                       source="native", cache_dir=None, raw_generator=False, log=print) -> dict:
+                       source="native", cache_dir=None, raw_generator=False, metric_names=("domain",),
+                       resize="compare_gan", allow_few=False, log=print) -> dict:
     """A per-class run (train --per-class): for each class, the share of its generator's samples that the
-    domain classifier judges to be of that class (MNIST family)."""
+    domain classifier judges to be of that class (MNIST family); with fid/kid in `metric_names`, also the
+    FID and KID of all classes' samples together against the test set, the same number from each class
+    (the MNIST family's test sets hold 1,000 images of each class), so that the ten generators compare
+    with one GAN for all classes. num_samples: per class (default 1,000)."""
     from model.config import DCGANConfig
     from utils.training import per_class as class_runs
 
@@ -76,7 +80,12 @@ def evaluate_per_class(run_dir, dataset=None, data_dir=None, num_samples=None, s
     train_images, train_labels = _split(dataset, "train", config, data_dir, source, train_limit)
     classifier, _ = _domain_classifier(dataset, config, train_images, train_labels, cache_dir)
     count = num_samples or 1000
+    quality = {"fid", "kid"} & set(metric_names)
+    if quality and count * len(record["labels"]) < fid.MIN_SAMPLES and not allow_few:
+        raise fid.SampleError(f"--num-samples {count} per class: FID needs at least {fid.MIN_SAMPLES} samples in "
+                              f"all ({len(record['labels'])} classes give {count * len(record['labels'])})")
     results = {"run": str(run_dir), "dataset": dataset, "seed": seed, "samples_per_class": count, "classes": {}}
+    every_class = []
     for label, name, run in zip(record["labels"], record["names"], record["runs"]):
         generator = load_networks(run_dir / run, raw=raw_generator)[0]
         fakes, _ = generate_fake_samples(generator, count, seed=seed)
@@ -84,9 +93,15 @@ def evaluate_per_class(run_dir, dataset=None, data_dir=None, num_samples=None, s
         share = float((judged == label).mean())
         results["classes"][str(label)] = {"name": name, "judged_as_its_class": share}
         log(f"class {label} ({name}): {share:.1%} of {count} samples judged {name}")
+        if quality:
+            every_class.append(fid.generated_to_pixels(fakes, dataset))
     shares = [entry["judged_as_its_class"] for entry in results["classes"].values()]
     results["mean_judged_as_its_class"] = float(np.mean(shares))
     log(f"mean over {len(shares)} classes: {results['mean_judged_as_its_class']:.1%}")
+    if quality:
+        results.update(fid.frechet_and_kernel_distances(
+            np.concatenate(every_class), dataset, config.image_size, config.channels, sorted(quality), data_dir,
+            source, cache_dir, resize, seed=seed, log=log))
     return results
 
 
