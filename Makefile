@@ -101,6 +101,7 @@ runs = {"paper default, G as trained": ("saved_models/fashion_mnist_dcgan_ema_20
         "mixed_bfloat16, G as trained": ("figures/study_quality/bf16", "fid"),
         "TTUR (D 4e-4, G 1e-4), G as trained": ("figures/study_quality/ttur", "fid_raw"),
         "TTUR + EMA 0.999": ("figures/study_quality/ttur", "fid"),
+        "label smoothing 0.1, G as trained": ("figures/study_quality/smoothing", "fid_raw"),
         "label smoothing 0.1 + EMA 0.999": ("figures/study_quality/smoothing", "fid")}
 present = {label: run for label, run in runs.items() if (Path(run[0]) / "epoch_metrics.csv").is_file()}
 print("left out (no epoch_metrics.csv yet):", ", ".join(sorted(set(runs) - set(present))) or "none")
