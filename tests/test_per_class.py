@@ -55,6 +55,15 @@ def test_one_run_per_class_a_gallery_generate_and_resume(data_dir, tmp_path):
     for label in (3, 7):
         steps = [line.split(",")[0] for line in (out / f"class_{label}_{label}" / "history.csv").read_text().splitlines()[1:]]
         assert steps == ["1", "2", "3", "4"]
+    # gallery.gif: a frame per epoch, each the top-left 4x4 samples of both classes' grids of that epoch
+    from PIL import Image
+
+    gif = Image.open(out / "gallery.gif")
+    assert gif.n_frames == 2 and gif.size == (2 * (4 * 34 + 2), 2 * 14 + 4 * 34 + 2)
+    gif.seek(1)
+    frame = np.asarray(gif.convert("L"))[14:14 + 138, 138:276]   # class 7's corner at epoch 2
+    grid = np.asarray(Image.open(out / "class_7_7" / "samples" / "epoch_002.png").convert("L"))
+    np.testing.assert_array_equal(frame, grid[:276:2, :276:2])
 
 
 def test_per_class_refuses_what_it_cannot_do(data_dir, tmp_path):

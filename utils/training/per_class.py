@@ -115,6 +115,48 @@ def write_gallery(run_dir: str | Path, path: str | Path | None = None) -> Path:
     return path
 
 
+def write_gallery_gif(run_dir: str | Path, path: str | Path | None = None, side: int = 4,
+                      seconds_per_frame: float = 0.6) -> Path:
+    """gallery.gif of a per-class parent: every class's training, one frame per epoch, each class shown by
+    the first side x side samples of its fixed batch (the top-left corner of its samples/epoch_NNN.png,
+    at one screen pixel per image pixel) under its name, five classes to a row. A class with fewer
+    epochs than the others keeps its last grid. One GIF of ten such corners weighs a tenth of the ten
+    runs' own progress.gif files, which is what lets it go into a README."""
+    from PIL import ImageDraw
+
+    from utils.files import atomic_path
+
+    run_dir = Path(run_dir)
+    record = read_parent(run_dir)
+    size = DCGANConfig.from_json(run_dir / "config.json").image_size
+    classes = [(f"{label}: {name}", sorted((run_dir / run / "samples").glob("epoch_*.png")))
+               for label, name, run in zip(record["labels"], record["names"], record["runs"])]
+    classes = [(title, frames) for title, frames in classes if frames]
+    if not classes:
+        raise MissingError(f"{run_dir}: no class has a sample grid yet")
+    corner = side * (size + 2) + 2   # make_grid: 2 px of padding around every image, 8 to a row
+    label_height, columns = 14, min(5, len(classes))
+    rows = -(-len(classes) // columns)
+    frames = []
+    for epoch in range(max(len(paths) for _, paths in classes)):
+        frame = Image.new("L", (columns * corner, rows * (corner + label_height) + label_height), 255)
+        draw = ImageDraw.Draw(frame)
+        for index, (title, paths) in enumerate(classes):
+            grid = Image.open(paths[min(epoch, len(paths) - 1)]).convert("L")
+            scale = grid.width // (8 * (size + 2) + 2)
+            piece = grid.crop((0, 0, corner * scale, corner * scale)).resize((corner, corner), Image.NEAREST)
+            left, top = (index % columns) * corner, (index // columns) * (corner + label_height)
+            frame.paste(piece, (left, top + label_height))
+            draw.text((left + 3, top + 1), title, fill=0)
+        draw.text((3, frame.height - label_height + 1), f"epoch {epoch + 1}", fill=0)
+        frames.append(frame)
+    path = Path(path or run_dir / "gallery.gif")
+    with atomic_path(path) as temporary:
+        frames[0].save(temporary, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=int(seconds_per_frame * 1000), loop=0, optimize=True)
+    return path
+
+
 def train_classes(config: DCGANConfig, raw, out_dir: str | Path, resume: bool = False, log=print,
                   **train_options) -> tuple[Path, int]:
     """Train one run per label of `raw` (of `config.classes` only, when given) under `out_dir`, one after
@@ -149,4 +191,5 @@ def train_classes(config: DCGANConfig, raw, out_dir: str | Path, resume: bool = 
         except TrainingStopped as stopped:
             raise TrainingStopped(f"class {label}: {stopped} (with --resume --out {out_dir}, the other classes "
                                   "follow)", exit_code=stopped.exit_code) from None
+    write_gallery_gif(out_dir)
     return write_gallery(out_dir), len(runs)
