@@ -5,7 +5,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,23 +24,13 @@ def data_dir(tmp_path_factory):
     return write_mnist_fixture(tmp_path_factory.mktemp("mnist256"), num_images=256)
 
 
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for one in sockets:
-        one.bind(("127.0.0.1", 0))
-    ports = [one.getsockname()[1] for one in sockets]
-    for one in sockets:
-        one.close()
-    return ports
-
-
 def start_workers(args, tmp_path, count=2):
     """One `dcgan.py train` per worker, each with its TF_CONFIG; TMPDIR is tmp_path (the workers' private folders)."""
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(count)]}
+    from utils.evaluation.bench import local_cluster_configs
+
     processes = []
-    for index in range(count):
-        environment = {**os.environ, "TMPDIR": str(tmp_path),
-                       "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
+    for tf_config in local_cluster_configs(count):
+        environment = {**os.environ, "TMPDIR": str(tmp_path), "TF_CONFIG": tf_config}
         processes.append(subprocess.Popen([sys.executable, str(REPO / "dcgan.py"), "train", *args], cwd=REPO,
                                           env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     return processes

@@ -115,15 +115,10 @@ if is_chief(strategy):
 """
 
 
-def time_local_workers(config: DCGANConfig, steps: int, workers: int = 2) -> float:
-    """Global images/s of the train step over `workers` processes of this machine (MultiWorkerMirroredStrategy
-    on 127.0.0.1, one replica each), as `train --strategy multiworker` runs it."""
+def local_cluster_configs(workers: int) -> list[str]:
+    """The TF_CONFIG of each of `workers` processes of this machine, on free 127.0.0.1 ports."""
     import json
-    import os
     import socket
-    import subprocess
-    import sys
-    from pathlib import Path
 
     sockets = [socket.socket() for _ in range(workers)]
     for one in sockets:
@@ -131,14 +126,26 @@ def time_local_workers(config: DCGANConfig, steps: int, workers: int = 2) -> flo
     cluster = {"worker": [f"127.0.0.1:{one.getsockname()[1]}" for one in sockets]}
     for one in sockets:
         one.close()
+    return [json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}) for index in range(workers)]
+
+
+def time_local_workers(config: DCGANConfig, steps: int, workers: int = 2) -> float:
+    """Global images/s of the train step over `workers` processes of this machine (MultiWorkerMirroredStrategy
+    on 127.0.0.1, one replica each), as `train --strategy multiworker` runs it."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    configs = local_cluster_configs(workers)
     fields = {name: getattr(config, name) for name in ("image_size", "channels", "width", "batch_size", "precision",
                                                         "update")}
     repo = str(Path(__file__).resolve().parents[2])
     processes = [subprocess.Popen(
         [sys.executable, "-c", WORKER_SCRIPT, repo, json.dumps(fields), str(steps)], text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        env={**os.environ, "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})})
-        for index in range(workers)]
+        env={**os.environ, "TF_CONFIG": configs[index]}) for index in range(workers)]
     with stage(f"{workers} local workers: {steps} steps", workers, "workers") as advance:
         outputs = []
         for process in processes:
