@@ -62,6 +62,8 @@ def test_run_training_writes_a_run_resumes_it_and_refuses_another_config(tiny_co
     assert again["step"] == history["step"]
     with pytest.raises(ValueError, match="another configuration"):
         notebook.run_training(dataclasses.replace(config, width=16), run_dir, data_dir=mnist_dir, progress=False)
+    with pytest.raises(ValueError, match="another configuration"):   # other labels are another run too
+        notebook.run_training(dataclasses.replace(config, classes=(1,)), run_dir, data_dir=mnist_dir, progress=False)
     figure = notebook.epoch_grids(run_dir, tmp_path / "epochs.png")
     assert (tmp_path / "epochs.png").is_file() and [axis.get_title() for axis in figure.axes] == ["epoch 1"]
 
@@ -86,3 +88,18 @@ def test_analysis_notebooks_default_to_the_dataset_notebooks_run_else_the_shippe
     assert notebook.default_run("svhn", runs) == runs / "svhn"   # nothing ships: the path the error will name
     (runs / "fashion_mnist").mkdir(parents=True)
     assert notebook.default_run("fashion_mnist", runs) == runs / "fashion_mnist"
+
+
+def test_run_per_class_trains_a_gallery_resumes_it_and_refuses_another_config(tiny_config, mnist_dir, tmp_path):
+    """The CIFAR-10 notebook's per-class cell: a parent run with a gallery; running the cell again
+    continues it (nothing left to do), and another config in the same folder is an error."""
+    config = dataclasses.replace(tiny_config, epochs=1, batch_size=2, classes=(1, 2))   # 3 images a class
+    run_dir = tmp_path / "classes"
+    gallery = notebook.run_per_class(config, run_dir, data_dir=mnist_dir, progress=False, log=lambda line: None)
+    assert gallery == run_dir / "gallery.png" and gallery.is_file() and (run_dir / "gallery.gif").is_file()
+    history = (run_dir / "class_1_1" / "history.csv").read_text()
+    assert notebook.run_per_class(config, run_dir, data_dir=mnist_dir, progress=False,
+                                  log=lambda line: None) == gallery
+    assert (run_dir / "class_1_1" / "history.csv").read_text() == history
+    with pytest.raises(ValueError, match="another configuration"):
+        notebook.run_per_class(dataclasses.replace(config, width=16), run_dir, data_dir=mnist_dir, progress=False)

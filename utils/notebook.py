@@ -107,8 +107,7 @@ def run_training(config: DCGANConfig, run_dir: str | Path, data=None, data_dir: 
 
     run_dir = Path(run_dir)
     resume = (run_dir / "config.json").is_file()
-    # The parent keeps its labels in its own record, and "classes" empty.
-    if resume and DCGANConfig.from_json(run_dir / "config.json") != dataclasses.replace(config, classes=()):
+    if resume and DCGANConfig.from_json(run_dir / "config.json") != config:
         raise UsageError(f"{run_dir} holds a run with another configuration; delete it or choose another "
                          "output_dir")
     if data is None:
