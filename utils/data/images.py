@@ -151,7 +151,7 @@ def shard_items(source, count: int, index: int, total: int, limit: int | None = 
 
 
 def decoded_stream(source, load_bytes, preprocess, image_size: int, channels: int,
-                   name: str, label_items: bool = True, total: int = 0):
+                   name: str, label_items: bool = True, *, total: int):
     """A tf.data.Dataset of uint8 (image_size, image_size, channels) images, its skip counter, and
     `shard(count, index, limit=None)`: the same stream of one worker's share of the items (`shard_items`),
     decoded through the same counter.
