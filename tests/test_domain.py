@@ -65,5 +65,7 @@ def test_mode_coverage_flags_missing_and_over_produced_classes():
     fractions = np.bincount(predicted, minlength=10) / len(predicted)
     nonzero = fractions[fractions > 0]
     assert coverage["kl_to_uniform"] == pytest.approx(np.sum(nonzero * np.log(nonzero * 10)))
+    assert coverage["entropy"] == pytest.approx(-np.sum(nonzero * np.log(nonzero)))
     balanced = domain.mode_coverage(np.tile(np.eye(10), (3, 1)), CLASS_NAMES)
     assert balanced["missing"] == [] and balanced["over_produced"] == [] and balanced["kl_to_uniform"] == pytest.approx(0)
+    assert balanced["entropy"] == pytest.approx(np.log(10))

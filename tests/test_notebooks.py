@@ -47,6 +47,8 @@ STUDY_RUNS = {
                                                       "losses_by_step.png"}, ["subset_24", "full"]),
     "study_losses": ({"datasets": ["mnist", "cifar10", "celeba"]}, {"losses.png", "samples.png"},
                      ["mnist", "cifar10", "celeba"]),
+    "study_architectures": ({"num_samples": 64}, {"losses.png", "samples.png", "per_class_gallery.png"},
+                            ["paper_5x5", "kernel_4x4", "lin", "per_class"]),
 }
 ALL_NOTEBOOKS = ["00_introduction", "01_utilities", *DATASET_NOTEBOOKS, *ANALYSIS_NOTEBOOKS, *STUDY_RUNS]
 DATASET_FIGURES = {"real_samples.png", "epochs.png", "losses.png", "progress.gif", "samples.png"}
@@ -225,6 +227,14 @@ def test_study_notebook_runs_in_smoke_mode(name, tmp_path, monkeypatch):
         assert "classes" in text_output(book)   # Fashion-MNIST: the saved domain classifier was used
     if name == "study_training_size":
         assert configs["subset_24"]["limit"] == 24 and configs["full"]["limit"] == 0
+    if name == "study_architectures":
+        assert [(configs[layout]["kernel_size"], configs[layout]["architecture"]) for layout in variants[:3]] == [
+            (5, "dcgan"), (4, "dcgan"), (5, "lin")]
+        parent = json.loads((study_dir / "per_class" / "config.json").read_text())
+        assert parent["per_class"]["names"] == ["T-shirt/top", "Trouser"]
+        table = text_output(book)   # FID, KID and the domain numbers of every layout and of the per-class run
+        for row in variants:
+            assert re.search(rf"^\| {row} \| \d+\.\d{{3}} \| -?\d+\.\d{{3}} \|", table, re.MULTILINE), table
 
 
 def test_fashion_mnist_notebook_on_the_real_data(tmp_path, monkeypatch):

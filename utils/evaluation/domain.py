@@ -120,7 +120,8 @@ def mode_coverage(probabilities: np.ndarray, class_names, threshold: float = 0.1
     A class is missing when it gets fewer than `threshold` times its uniform share N / K of the
     samples, over-produced when it gets more than `excess_factor` times that share. Returns a
     JSON-ready dict: counts and fractions per class name, the missing and over-produced names, and
-    KL(predicted histogram || uniform) in nats (0 = perfectly balanced, log K = a single class).
+    KL(predicted histogram || uniform) in nats (0 = perfectly balanced, log K = a single class) with the
+    histogram's entropy, log K minus that KL (log K = balanced; the README's "domain class entropy").
     """
     probabilities = np.asarray(probabilities)
     class_names = [str(name) for name in class_names]
@@ -141,6 +142,7 @@ def mode_coverage(probabilities: np.ndarray, class_names, threshold: float = 0.1
         "over_produced": [name for name, fraction in zip(class_names, fractions)
                           if fraction > excess_factor * uniform_share],
         "kl_to_uniform": kl_to_uniform,
+        "entropy": float(np.log(num_classes)) - kl_to_uniform,
         "threshold": threshold,
         "excess_factor": excess_factor,
     }

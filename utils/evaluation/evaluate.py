@@ -188,7 +188,7 @@ def evaluate(run_dir=None, dataset=None, data_dir=None, metric_names=("svm",), n
         coverage = results["domain"]["mode_coverage"]
         log(f"domain: classifier test accuracy {classifier_accuracy:.4f}; domain FID generated-vs-test "
             f"{results['domain']['fid_generated_vs_test']:.2f} (train-vs-test {results['domain']['fid_train_vs_test']:.2f}); "
-            f"missing classes {coverage.get('missing', [])}, over-produced {coverage.get('over_produced', [])}")
+            f"class entropy {coverage['entropy']:.3f} nats (uniform {np.log(len(coverage['counts'])):.3f}); missing classes {coverage.get('missing', [])}, over-produced {coverage.get('over_produced', [])}")
 
     if {"fid", "kid"} & set(metric_names):
         results.update(fid.frechet_and_kernel_distances(
