@@ -98,6 +98,7 @@ startup.import_tensorflow()
 from utils.analysis.studies import compare_metric
 runs = {"paper default, G as trained": ("saved_models/fashion_mnist_dcgan_ema_20ep", "fid_raw"),
         "EMA 0.999 (averaged G)": ("saved_models/fashion_mnist_dcgan_ema_20ep", "fid"),
+        "EMA 0.9999 (averaged G)": ("figures/study_quality/ema9999", "fid"),
         "mixed_bfloat16, G as trained": ("figures/study_quality/bf16", "fid"),
         "TTUR (D 4e-4, G 1e-4), G as trained": ("figures/study_quality/ttur", "fid_raw"),
         "TTUR + EMA 0.999": ("figures/study_quality/ttur", "fid"),
